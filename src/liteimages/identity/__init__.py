@@ -1,0 +1,1 @@
+"""Identity: accounts (domains), projects, users, access keys, grants and tokens."""

@@ -1,0 +1,132 @@
+"""Authenticate a request by AK/SK signature or by token, as the API gateway does."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from datetime import datetime
+
+from liteimages.db.base import utcnow
+from liteimages.identity.cache import CredentialCache
+from liteimages.identity.errors import AuthenticationError, SignatureMismatch, TokenExpired
+from liteimages.identity.lockout import Lockout
+from liteimages.identity.principal import Caller, KeyCredential
+from liteimages.identity.tokens import hash_token
+from liteimages.signing import (
+    MalformedAuthorization,
+    MalformedDate,
+    SignableRequest,
+    SignatureExpired,
+    UnsupportedAlgorithm,
+    check_date_window,
+    format_sdk_date,
+    parse_authorization,
+    parse_sdk_date,
+    verify,
+)
+
+# Tokens and access keys longer than this are rejected unread.
+MAX_TOKEN_LENGTH = 16_384
+MAX_SHOWN_ACCESS_KEY = 64
+
+
+class Authenticator:
+    """Turns a request's credential into a `Caller`, or raises an authentication error."""
+
+    def __init__(
+        self,
+        cache: CredentialCache,
+        lockout: Lockout,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._cache = cache
+        self.lockout = lockout
+        self._clock = clock
+
+    async def authenticate(self, request: SignableRequest) -> Caller:
+        """Return the caller of `request`, preferring a signature over a token."""
+        authorization = request.headers.get("authorization")
+        if authorization is not None:
+            return await self._by_signature(request, authorization)
+        token = request.headers.get("x-auth-token")
+        if token:
+            return await self._by_token(token)
+        raise AuthenticationError("x-auth-token not found")
+
+    async def _by_signature(self, request: SignableRequest, header: str) -> Caller:
+        try:
+            authorization = parse_authorization(header)
+        except UnsupportedAlgorithm as error:
+            raise AuthenticationError(str(error)) from None
+        except MalformedAuthorization as error:
+            raise AuthenticationError(f"invalid Authorization header: {error}") from None
+        access_key = authorization.access_key
+        key = await self._cache.key(access_key)
+        if key is None:
+            raise AuthenticationError(f"ak {access_key[:MAX_SHOWN_ACCESS_KEY]} not exist")
+        self.lockout.check(access_key)
+        self._check_usable(key, request, authorization.signed_headers)
+        self._check_date(request)
+        verification = verify(request, authorization, key.secret_key)
+        if not verification.valid:
+            self.lockout.record_failure(access_key)
+            raise SignatureMismatch(verification.canonical_request, verification.string_to_sign)
+        self.lockout.record_success(access_key)
+        return Caller(
+            principal=key.principal,
+            project_id=request.headers.get("x-project-id"),
+            access_key=access_key,
+            method="aksk",
+        )
+
+    def _check_usable(
+        self, key: KeyCredential, request: SignableRequest, signed_headers: tuple[str, ...]
+    ) -> None:
+        if not key.active or not key.principal.enabled:
+            raise AuthenticationError(f"ak {key.access_key} is disabled")
+        if key.expires_at is not None and key.expires_at <= self._clock():
+            raise TokenExpired()
+        if key.security_token_hash is None:
+            return
+        presented = request.headers.get("x-security-token")
+        if presented is None or "x-security-token" not in signed_headers:
+            raise AuthenticationError(
+                "a temporary access key needs a signed x-security-token header"
+            )
+        digest = hashlib.sha256(presented.encode("utf-8", "surrogateescape")).hexdigest()
+        if not hmac.compare_digest(digest, key.security_token_hash):
+            raise AuthenticationError("security token does not match the temporary access key")
+
+    def _check_date(self, request: SignableRequest) -> None:
+        raw = request.headers.get("x-sdk-date", "")
+        try:
+            signed_at = parse_sdk_date(raw)
+        except MalformedDate:
+            raise AuthenticationError(
+                f"x-sdk-date {raw[:32]!r} is missing or not in the form YYYYMMDDTHHMMSSZ"
+            ) from None
+        now = self._clock()
+        try:
+            check_date_window(signed_at, now)
+        except SignatureExpired:
+            raise AuthenticationError(
+                f"signature expired, signature time:{raw},server time:{format_sdk_date(now)}"
+            ) from None
+
+    async def _by_token(self, token: str) -> Caller:
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise AuthenticationError("decrypt token fail")
+        credential = await self._cache.token(hash_token(token))
+        if credential is None or credential.revoked:
+            raise AuthenticationError("decrypt token fail")
+        if credential.expires_at <= self._clock():
+            raise TokenExpired()
+        if not credential.principal.enabled:
+            raise AuthenticationError("the user is disabled")
+        return Caller(
+            principal=credential.principal,
+            project_id=credential.project_id,
+            access_key=None,
+            method="token",
+        )

@@ -1,0 +1,63 @@
+"""Who is calling: the user behind a credential and what it may reach."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A user with the projects of its account and its roles on them."""
+
+    user_id: str
+    user_name: str
+    account_id: str
+    account_name: str
+    is_root: bool
+    enabled: bool
+    account_projects: frozenset[str]
+    roles: Mapping[str, frozenset[str]]
+
+    def may_read_catalog(self, project_id: str) -> bool:
+        """Return whether the user may read the catalog of `project_id`.
+
+        The account's root user may use every project of the account; an IAM
+        user needs a grant of any role on the project.
+        """
+        if project_id not in self.account_projects:
+            return False
+        return self.is_root or bool(self.roles.get(project_id))
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCredential:
+    """An access key as the verifier needs it, with the secret key decrypted."""
+
+    access_key: str
+    secret_key: str
+    active: bool
+    expires_at: datetime | None
+    security_token_hash: str | None
+    principal: Principal
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCredential:
+    """An issued token: its user, the project it is scoped to and its lifetime."""
+
+    project_id: str
+    expires_at: datetime
+    revoked: bool
+    principal: Principal
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated request: the principal and the project its credential names."""
+
+    principal: Principal
+    project_id: str | None
+    access_key: str | None
+    method: str
