@@ -1,0 +1,1 @@
+"""The `liteimages` command line."""

@@ -1,0 +1,117 @@
+"""Build the ASGI application: the catalog fast path in front of a Starlette app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from liteimages.config import Settings
+from liteimages.errors import LiteImagesError
+from liteimages.runtime import Runtime
+from liteimages.web.asgi import Message, Receive, Scope, Send, request_id_of
+from liteimages.web.catalog import CatalogEndpoint
+from liteimages.web.errors import error_body, internal_error, render_error, route_not_found
+from liteimages.web.iam import create_token, list_projects
+
+logger = logging.getLogger(__name__)
+
+
+async def health_live(_: Request) -> Response:
+    """GET /health/live: the process is up."""
+    return Response(b'{"status":"ok"}', media_type="application/json")
+
+
+def _json(
+    body: bytes, status: int, request: Request, headers: list[tuple[bytes, bytes]] | None = None
+) -> Response:
+    response = Response(body, status_code=status, media_type="application/json")
+    for name, value in headers or []:
+        response.headers[name.decode()] = value.decode()
+    return response
+
+
+async def _core_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, LiteImagesError)
+    status, body, headers = render_error(error, request_id_of(request.scope))
+    return _json(body, status, request, headers)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    request_id = request_id_of(request.scope)
+    if error.status_code in (404, 405):
+        return _json(route_not_found(request_id), 404, request)
+    body = error_body("ModelArts.0101", str(error.detail), request_id)
+    return _json(body, error.status_code, request)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> Response:
+    request_id = request_id_of(request.scope)
+    logger.error("request failed", exc_info=error, extra={"request_id": request_id})
+    return _json(internal_error(request_id), 500, request)
+
+
+class LiteImagesApp:
+    """The ASGI application: catalog reads on the fast path, everything else in Starlette."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.catalog = CatalogEndpoint(runtime)
+        self.starlette = Starlette(
+            routes=[
+                Route("/v3/auth/tokens", create_token, methods=["POST"]),
+                Route("/v3/projects", list_projects, methods=["GET"]),
+                Route("/health/live", health_live, methods=["GET"]),
+            ],
+            exception_handlers={
+                LiteImagesError: _core_error,
+                HTTPException: _http_error,
+                Exception: _unexpected_error,
+            },
+            lifespan=self._lifespan,
+        )
+        self.starlette.state.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if await self.catalog(scope, receive, send):
+                return
+            await self.starlette(scope, receive, _with_request_id(scope, send))
+            return
+        await self.starlette(scope, receive, send)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
+        await asyncio.to_thread(self.runtime.load)
+        poller = asyncio.create_task(self.runtime.poll())
+        try:
+            yield
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+            self.runtime.close()
+
+
+def _with_request_id(scope: Scope, send: Send) -> Send:
+    request_id = request_id_of(scope).encode()
+
+    async def send_with_request_id(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
+        await send(message)
+
+    return send_with_request_id
+
+
+def create_app(settings: Settings | None = None) -> LiteImagesApp:
+    """Return the application for `settings`, or for LITEIMAGES_* variables if None."""
+    return LiteImagesApp(Runtime(settings or Settings.from_env()))

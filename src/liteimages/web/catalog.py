@@ -1,0 +1,192 @@
+"""The fast path for the three catalog reads, on raw ASGI.
+
+Each request is authenticated from cached credentials, checked against the
+project in the URL, and answered from the in-memory catalog view. Encoded
+bodies are kept per project and query string until the view changes, so a
+repeated call costs one dictionary lookup after authentication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from liteimages.catalog.ids import is_image_id
+from liteimages.catalog.paging import Page
+from liteimages.catalog.query import parse_flavor_query, parse_image_query
+from liteimages.catalog.view import CatalogView
+from liteimages.errors import Forbidden, InvalidArgument, LiteImagesError, ProjectMismatch
+from liteimages.identity.ids import is_project_id
+from liteimages.identity.principal import Caller
+from liteimages.runtime import Runtime
+from liteimages.signing import SignableRequest
+from liteimages.web.asgi import (
+    BodyTooLarge,
+    Receive,
+    Scope,
+    Send,
+    header_map,
+    query_pairs,
+    read_body,
+    request_id_of,
+    send_response,
+)
+from liteimages.web.errors import error_body, internal_error, render_error, route_not_found
+
+logger = logging.getLogger(__name__)
+
+# Bounded so that many distinct query strings cannot grow memory without limit.
+MAX_CACHED_BODIES = 10_000
+
+Handler = Callable[[CatalogView, str, str, str | None], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class CachedBody:
+    """An encoded response body and its entity tag."""
+
+    body: bytes
+    etag: bytes
+
+
+def _list_images(view: CatalogView, project_id: str, raw_query: str, _: str | None) -> bytes:
+    page: Page = view.list_images(project_id, parse_image_query(query_pairs(raw_query)))
+    return page.encode()
+
+
+def _get_image(view: CatalogView, project_id: str, _: str, image_id: str | None) -> bytes:
+    assert image_id is not None
+    if not is_image_id(image_id):
+        raise InvalidArgument("id", "must be a UUID such as d7811cdb-b0c6-44fe-9931-1f3b2b6ef477")
+    return view.get_image(project_id, image_id).wire
+
+
+def _list_flavors(view: CatalogView, _: str, raw_query: str, __: str | None) -> bytes:
+    return view.list_flavors(parse_flavor_query(query_pairs(raw_query))).encode()
+
+
+OPERATIONS: dict[str, tuple[str, Handler]] = {
+    "images": ("ListDevServerImages", _list_images),
+    "image": ("GetDevServerImage", _get_image),
+    "flavors": ("ListDevServerFlavors", _list_flavors),
+}
+
+
+def match_route(raw_path: bytes) -> tuple[str, str, str | None] | None:
+    """Return (route, project id, image id) for a catalog path, or None."""
+    segments = raw_path.split(b"/")
+    count = len(segments)
+    if count not in (5, 6) or segments[1] != b"v1" or segments[3] != b"dev-servers":
+        return None
+    project_id = unquote(segments[2].decode("latin-1"))
+    resource = segments[4]
+    if count == 5 and resource in (b"images", b"flavors"):
+        return resource.decode(), project_id, None
+    if count == 6 and resource == b"images" and segments[5]:
+        return "image", project_id, unquote(segments[5].decode("latin-1"), errors="replace")
+    return None
+
+
+class CatalogEndpoint:
+    """Serves GET /v1/{project_id}/dev-servers/images[/{id}] and .../flavors."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._bodies: dict[tuple[str, str, str, str | None], CachedBody] = {}
+        self._bodies_revision = -1
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer the request if it is a catalog call; return False if it is not one."""
+        route = match_route(scope.get("raw_path") or scope["path"].encode())
+        if route is None:
+            return False
+        request_id = request_id_of(scope)
+        try:
+            await self._serve(scope, receive, send, route, request_id)
+        except LiteImagesError as error:
+            status, body, headers = render_error(error, request_id)
+            await send_response(send, status, body, request_id, headers)
+        except BodyTooLarge:
+            body = error_body("ModelArts.0101", "Request body is too large", request_id)
+            await send_response(send, 413, body, request_id)
+        except Exception:
+            logger.exception("catalog request failed", extra={"request_id": request_id})
+            await send_response(send, 500, internal_error(request_id), request_id)
+        return True
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        route: tuple[str, str, str | None],
+        request_id: str,
+    ) -> None:
+        name, project_id, image_id = route
+        if scope["method"] not in ("GET", "HEAD"):
+            await send_response(send, 404, route_not_found(request_id), request_id)
+            return
+        headers = header_map(scope["headers"])
+        raw_query = scope["query_string"].decode("latin-1")
+        body = await read_body(receive)
+        request = SignableRequest(
+            method=scope["method"],
+            raw_path=(scope.get("raw_path") or scope["path"].encode()).decode("latin-1"),
+            raw_query=raw_query,
+            headers=headers,
+            body=body,
+        )
+        caller = await self.runtime.authenticator.authenticate(request)
+        operation, handler = OPERATIONS[name]
+        check_access(caller, project_id, operation)
+        cached = self._cached(name, project_id, raw_query, image_id, handler)
+        if headers.get("if-none-match") == cached.etag.decode():
+            not_modified = [(b"etag", cached.etag), (b"x-request-id", request_id.encode())]
+            await send({"type": "http.response.start", "status": 304, "headers": not_modified})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        payload = b"" if scope["method"] == "HEAD" else cached.body
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", b"%d" % len(cached.body)),
+                    (b"etag", cached.etag),
+                    (b"x-request-id", request_id.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+    def _cached(
+        self, name: str, project_id: str, raw_query: str, image_id: str | None, handler: Handler
+    ) -> CachedBody:
+        view = self.runtime.view
+        if self._bodies_revision != view.revision:
+            self._bodies.clear()
+            self._bodies_revision = view.revision
+        key = (name, project_id, raw_query, image_id)
+        cached = self._bodies.get(key)
+        if cached is None:
+            body = handler(view, project_id, raw_query, image_id)
+            etag = b'"%s"' % hashlib.blake2b(body, digest_size=12).hexdigest().encode()
+            cached = CachedBody(body, etag)
+            if len(self._bodies) >= MAX_CACHED_BODIES:
+                self._bodies.clear()
+            self._bodies[key] = cached
+        return cached
+
+
+def check_access(caller: Caller, project_id: str, operation: str) -> None:
+    """Raise unless the caller's credential names this project and may read its catalog."""
+    if not is_project_id(project_id):
+        raise InvalidArgument("project_id", "must be 1 to 64 letters, digits and hyphens")
+    if caller.project_id is not None and caller.project_id != project_id:
+        raise ProjectMismatch()
+    if not caller.principal.may_read_catalog(project_id):
+        raise Forbidden(operation)

@@ -1,0 +1,164 @@
+"""The two IAM calls the SDK and users need: password tokens and project look-up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import anyio.to_thread
+import orjson
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from liteimages.identity.errors import IamError
+from liteimages.identity.models import Project
+from liteimages.identity.principal import Caller
+from liteimages.identity.tokens import IssuedToken, PasswordLogin, issue_token
+from liteimages.runtime import Runtime
+from liteimages.signing import SignableRequest
+from liteimages.web.asgi import MAX_BODY_BYTES, header_map
+
+
+def _invalid_body(detail: str) -> IamError:
+    return IamError(400, "IAM.0011", f"Request body is invalid: {detail}")
+
+
+def parse_login(document: Any) -> PasswordLogin:
+    """Read a password-method, project-scoped token request body."""
+    auth = _object(document, "auth")
+    identity = _object(auth, "identity")
+    if identity.get("methods") != ["password"]:
+        raise _invalid_body('auth.identity.methods must be ["password"]')
+    user = _object(_object(identity, "password"), "user")
+    domain = _object(user, "domain")
+    project = _object(_object(auth, "scope"), "project")
+    _require_id_or_name(domain, "auth.identity.password.user.domain")
+    _require_id_or_name(project, "auth.scope.project")
+    return PasswordLogin(
+        user_name=_string(user, "name", "auth.identity.password.user.name"),
+        password=_string(user, "password", "auth.identity.password.user.password"),
+        domain_name=_optional_string(domain, "name"),
+        domain_id=_optional_string(domain, "id"),
+        project_name=_optional_string(project, "name"),
+        project_id=_optional_string(project, "id"),
+    )
+
+
+def _require_id_or_name(mapping: dict[str, Any], where: str) -> None:
+    if _optional_string(mapping, "id") is None and _optional_string(mapping, "name") is None:
+        raise _invalid_body(f"{where} needs a non-empty id or name")
+
+
+def _object(container: Any, name: str) -> dict[str, Any]:
+    value = container.get(name) if isinstance(container, dict) else None
+    if not isinstance(value, dict):
+        raise _invalid_body(f"{name} must be an object")
+    return value
+
+
+def _string(container: dict[str, Any], name: str, where: str) -> str:
+    value = container.get(name)
+    if not isinstance(value, str) or not value:
+        raise _invalid_body(f"{where} must be a non-empty string")
+    return value
+
+
+def _optional_string(container: dict[str, Any], name: str) -> str | None:
+    value = container.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+
+
+def token_body(token: IssuedToken) -> bytes:
+    """Encode the token document IAM returns with a new token."""
+    domain = {"id": token.account.id, "name": token.account.name}
+    return orjson.dumps(
+        {
+            "token": {
+                "expires_at": _timestamp(token.expires_at),
+                "issued_at": _timestamp(token.issued_at),
+                "methods": ["password"],
+                "project": {"id": token.project.id, "name": token.project.name, "domain": domain},
+                "user": {
+                    "id": token.user.id,
+                    "name": token.user.name,
+                    "domain": domain,
+                    "password_expires_at": "",
+                },
+                "roles": [{"id": role, "name": role} for role in token.roles],
+                "catalog": [],
+            }
+        }
+    )
+
+
+async def create_token(request: Request) -> Response:
+    """POST /v3/auth/tokens: check a password and return a project-scoped token."""
+    runtime: Runtime = request.app.state.runtime
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise _invalid_body("larger than 1 MiB")
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise _invalid_body("not valid JSON") from None
+    login = parse_login(document)
+
+    def issue() -> IssuedToken:
+        with runtime.database.write() as session:
+            return issue_token(session, login)
+
+    token = await anyio.to_thread.run_sync(issue)
+    return Response(
+        token_body(token),
+        status_code=201,
+        media_type="application/json",
+        headers={"X-Subject-Token": token.value},
+    )
+
+
+async def authenticate(request: Request) -> Caller:
+    """Authenticate a Starlette request with the same rules as the catalog calls."""
+    runtime: Runtime = request.app.state.runtime
+    signable = SignableRequest(
+        method=request.method,
+        raw_path=(request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1"),
+        raw_query=request.scope["query_string"].decode("latin-1"),
+        headers=header_map(request.scope["headers"]),
+        body=await request.body(),
+    )
+    return await runtime.authenticator.authenticate(signable)
+
+
+async def list_projects(request: Request) -> Response:
+    """GET /v3/projects: the caller's account's projects, optionally filtered by name."""
+    caller = await authenticate(request)
+    runtime: Runtime = request.app.state.runtime
+    name = request.query_params.get("name")
+
+    def load() -> list[dict[str, Any]]:
+        query = select(Project).where(Project.account_id == caller.principal.account_id)
+        if name is not None:
+            query = query.where(Project.name == name)
+        with runtime.database.read() as session:
+            return [
+                {
+                    "id": project.id,
+                    "name": project.name,
+                    "domain_id": project.account_id,
+                    "enabled": True,
+                    "is_domain": False,
+                    "parent_id": project.account_id,
+                    "description": "",
+                    "links": {"self": f"/v3/projects/{project.id}"},
+                }
+                for project in session.scalars(query.order_by(Project.name))
+            ]
+
+    projects = await anyio.to_thread.run_sync(load)
+    body = {"projects": projects, "links": {"self": "/v3/projects", "next": None, "previous": None}}
+    return Response(orjson.dumps(body), media_type="application/json")
