@@ -1,0 +1,5 @@
+"""Allow `python -m liteimages`."""
+
+from liteimages.cli.main import main
+
+main()
