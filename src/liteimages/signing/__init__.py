@@ -23,6 +23,7 @@ from liteimages.signing.canonical import (
     canonical_uri,
     encoded_order_query,
     payload_hash,
+    received_order_query,
     sdk_canonical_uri,
 )
 from liteimages.signing.dates import (
@@ -79,6 +80,7 @@ __all__ = [
     "parse_authorization",
     "parse_sdk_date",
     "payload_hash",
+    "received_order_query",
     "sdk_canonical_uri",
     "sign",
     "string_to_sign",

@@ -157,6 +157,11 @@ def encoded_order_query(raw_query: str) -> str:
     return _join_query(sorted(_parse_query(raw_query), key=_encoded_sort_key))
 
 
+def received_order_query(raw_query: str) -> str:
+    """Build the canonical query string with parameters in the order they were received."""
+    return _join_query(_parse_query(raw_query))
+
+
 def canonical_query_from_pairs(pairs: Iterable[tuple[str, str]]) -> str:
     """Build the canonical query string from decoded parameters, in decoded order.
 

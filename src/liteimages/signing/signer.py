@@ -17,6 +17,7 @@ from liteimages.signing.canonical import (
     canonical_uri,
     encode_text,
     payload_hash,
+    received_order_query,
     sdk_canonical_uri,
 )
 from liteimages.signing.dates import format_sdk_date
@@ -149,7 +150,13 @@ def _uri_forms(raw_path: str) -> list[str]:
 
 def _query_forms(raw_query: str) -> list[str]:
     decoded_order, encoded_order = canonical_query_orders(raw_query)
-    return [decoded_order] if encoded_order is None else [decoded_order, encoded_order]
+    forms = [decoded_order] if encoded_order is None else [decoded_order, encoded_order]
+    # huaweicloudsdkcore sends the query in the order it signed, which for repeated keys
+    # with integer values (sorted as numbers: 9 before 10) matches neither string order.
+    received = received_order_query(raw_query)
+    if received not in forms:
+        forms.append(received)
+    return forms
 
 
 def _candidate_forms(request: SignableRequest) -> list[tuple[str, str]]:
@@ -163,9 +170,9 @@ def verify(request: SignableRequest, authorization: Authorization, secret_key: s
 
     The canonical request is built from the received method, path, query, the headers named
     in SignedHeaders and the body hash. The check tries ``canonical_uri`` and then
-    ``sdk_canonical_uri`` (only when they differ), each with the decoded-order and then the
-    encoded-order query (only when they differ). The date window is not checked here, so the
-    caller can report SignatureExpired separately.
+    ``sdk_canonical_uri`` (only when they differ), each with the decoded-order query, then
+    the encoded-order and the received-order query (each only when it differs). The date
+    window is not checked here, so the caller can report SignatureExpired separately.
 
     Args:
         request: Request as received, with headers keyed by lower-case name.
