@@ -27,6 +27,9 @@ class Settings:
     workers: int = 1
     demo: bool = False
     poll_interval: float = DEFAULT_POLL_INTERVAL
+    # Behind a reverse proxy that rewrites Host, verify signatures against the
+    # X-Forwarded-Host it sets instead. Enable only when every request passes the proxy.
+    trust_forwarded_host: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -50,6 +53,8 @@ class Settings:
             values["workers"] = int(env["LITEIMAGES_WORKERS"])
         if env.get("LITEIMAGES_DEMO", "") not in ("", "0", "false"):
             values["demo"] = True
+        if env.get("LITEIMAGES_TRUST_FORWARDED_HOST", "") not in ("", "0", "false"):
+            values["trust_forwarded_host"] = True
         if "LITEIMAGES_POLL_INTERVAL" in env:
             values["poll_interval"] = float(env["LITEIMAGES_POLL_INTERVAL"])
         return replace(settings, **values)  # type: ignore[arg-type]
@@ -64,6 +69,7 @@ class Settings:
             "LITEIMAGES_WORKERS": str(self.workers),
             "LITEIMAGES_POLL_INTERVAL": str(self.poll_interval),
             "LITEIMAGES_DEMO": "1" if self.demo else "",
+            "LITEIMAGES_TRUST_FORWARDED_HOST": "1" if self.trust_forwarded_host else "",
         }
         if self.secret_key:
             env["LITEIMAGES_SECRET_KEY"] = self.secret_key

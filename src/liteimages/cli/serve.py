@@ -45,6 +45,12 @@ from liteimages.demo import DemoCredentials, seed_demo
     help="Seed a demo account and catalog on first start and print its credentials.",
 )
 @click.option(
+    "--trust-forwarded-host/--no-trust-forwarded-host",
+    envvar="LITEIMAGES_TRUST_FORWARDED_HOST",
+    default=False,
+    help="Verify signatures against X-Forwarded-Host (behind a proxy that rewrites Host).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -56,13 +62,20 @@ def serve(
     port: int,
     workers: int,
     demo: bool,
+    trust_forwarded_host: bool,
     log_level: str,
     data_dir: Path,
     database_url: str | None,
 ) -> None:
-    """Run the HTTP server."""  # fmt: skip
+    """Run the HTTP server."""
     settings = settings_from(
-        data_dir, database_url, host=host, port=port, workers=workers, demo=demo
+        data_dir,
+        database_url,
+        host=host,
+        port=port,
+        workers=workers,
+        demo=demo,
+        trust_forwarded_host=trust_forwarded_host,
     )
     database = open_database(settings)
     box = open_box(settings)

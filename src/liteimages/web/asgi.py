@@ -46,6 +46,13 @@ def header_map(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return headers
 
 
+def use_forwarded_host(headers: dict[str, str]) -> None:
+    """Replace Host with the first X-Forwarded-Host value, if there is one."""
+    forwarded = headers.get("x-forwarded-host")
+    if forwarded:
+        headers["host"] = forwarded.split(",", 1)[0].strip()
+
+
 def query_pairs(raw_query: str) -> list[tuple[str, str]]:
     """Split a raw query string into decoded pairs; `+` stays a literal plus."""
     pairs = []

@@ -8,10 +8,8 @@ repeated call costs one dictionary lookup after authentication.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import unquote
 
 from liteimages.catalog.ids import is_image_id
@@ -33,8 +31,10 @@ from liteimages.web.asgi import (
     read_body,
     request_id_of,
     send_response,
+    use_forwarded_host,
 )
 from liteimages.web.errors import error_body, internal_error, render_error, route_not_found
+from liteimages.web.representation import GZIP_MIN_BYTES, Representation, accepts_gzip
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +42,6 @@ logger = logging.getLogger(__name__)
 MAX_CACHED_BODIES = 10_000
 
 Handler = Callable[[CatalogView, str, str, str | None], bytes]
-
-
-@dataclass(frozen=True, slots=True)
-class CachedBody:
-    """An encoded response body and its entity tag."""
-
-    body: bytes
-    etag: bytes
 
 
 def _list_images(view: CatalogView, project_id: str, raw_query: str, _: str | None) -> bytes:
@@ -95,7 +87,7 @@ class CatalogEndpoint:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._bodies: dict[tuple[str, str, str, str | None], CachedBody] = {}
+        self._bodies: dict[tuple[str, str, str, str | None], Representation] = {}
         self._bodies_revision = -1
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> bool:
@@ -130,6 +122,8 @@ class CatalogEndpoint:
             await send_response(send, 404, route_not_found(request_id), request_id)
             return
         headers = header_map(scope["headers"])
+        if self.runtime.settings.trust_forwarded_host:
+            use_forwarded_host(headers)
         raw_query = scope["query_string"].decode("latin-1")
         body = await read_body(receive)
         request = SignableRequest(
@@ -143,29 +137,42 @@ class CatalogEndpoint:
         operation, handler = OPERATIONS[name]
         check_access(caller, project_id, operation)
         cached = self._cached(name, project_id, raw_query, image_id, handler)
-        if headers.get("if-none-match") == cached.etag.decode():
-            not_modified = [(b"etag", cached.etag), (b"x-request-id", request_id.encode())]
-            await send({"type": "http.response.start", "status": 304, "headers": not_modified})
+        await self._send_representation(scope, send, headers, cached, request_id)
+
+    async def _send_representation(
+        self,
+        scope: Scope,
+        send: Send,
+        headers: dict[str, str],
+        cached: Representation,
+        request_id: str,
+    ) -> None:
+        if_none_match = headers.get("if-none-match")
+        use_gzip = len(cached.body) >= GZIP_MIN_BYTES and accepts_gzip(
+            headers.get("accept-encoding", "")
+        )
+        etag = cached.gzip_etag if use_gzip else cached.etag
+        response_headers = [(b"etag", etag), (b"x-request-id", request_id.encode())]
+        if len(cached.body) >= GZIP_MIN_BYTES:
+            response_headers.append((b"vary", b"Accept-Encoding"))
+        if if_none_match is not None and cached.matches(if_none_match):
+            await send({"type": "http.response.start", "status": 304, "headers": response_headers})
             await send({"type": "http.response.body", "body": b""})
             return
-        payload = b"" if scope["method"] == "HEAD" else cached.body
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", b"%d" % len(cached.body)),
-                    (b"etag", cached.etag),
-                    (b"x-request-id", request_id.encode()),
-                ],
-            }
-        )
+        body = cached.gzipped() if use_gzip else cached.body
+        response_headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(body)),
+        ]
+        if use_gzip:
+            response_headers.append((b"content-encoding", b"gzip"))
+        payload = b"" if scope["method"] == "HEAD" else body
+        await send({"type": "http.response.start", "status": 200, "headers": response_headers})
         await send({"type": "http.response.body", "body": payload})
 
     def _cached(
         self, name: str, project_id: str, raw_query: str, image_id: str | None, handler: Handler
-    ) -> CachedBody:
+    ) -> Representation:
         view = self.runtime.view
         if self._bodies_revision != view.revision:
             self._bodies.clear()
@@ -173,9 +180,7 @@ class CatalogEndpoint:
         key = (name, project_id, raw_query, image_id)
         cached = self._bodies.get(key)
         if cached is None:
-            body = handler(view, project_id, raw_query, image_id)
-            etag = b'"%s"' % hashlib.blake2b(body, digest_size=12).hexdigest().encode()
-            cached = CachedBody(body, etag)
+            cached = Representation.of(handler(view, project_id, raw_query, image_id))
             if len(self._bodies) >= MAX_CACHED_BODIES:
                 self._bodies.clear()
             self._bodies[key] = cached

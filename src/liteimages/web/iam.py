@@ -17,7 +17,7 @@ from liteimages.identity.principal import Caller
 from liteimages.identity.tokens import IssuedToken, PasswordLogin, issue_token
 from liteimages.runtime import Runtime
 from liteimages.signing import SignableRequest
-from liteimages.web.asgi import MAX_BODY_BYTES, header_map
+from liteimages.web.asgi import MAX_BODY_BYTES, header_map, use_forwarded_host
 
 
 def _invalid_body(detail: str) -> IamError:
@@ -124,11 +124,14 @@ async def create_token(request: Request) -> Response:
 async def authenticate(request: Request) -> Caller:
     """Authenticate a Starlette request with the same rules as the catalog calls."""
     runtime: Runtime = request.app.state.runtime
+    headers = header_map(request.scope["headers"])
+    if runtime.settings.trust_forwarded_host:
+        use_forwarded_host(headers)
     signable = SignableRequest(
         method=request.method,
         raw_path=(request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1"),
         raw_query=request.scope["query_string"].decode("latin-1"),
-        headers=header_map(request.scope["headers"]),
+        headers=headers,
         body=await request.body(),
     )
     return await runtime.authenticator.authenticate(signable)
