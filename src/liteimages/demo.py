@@ -54,7 +54,8 @@ def _create(
 ) -> DemoCredentials:
     password = env.get("LITEIMAGES_DEMO_PASSWORD") or secrets.token_urlsafe(12)
     user_name = env.get("LITEIMAGES_DEMO_USER") or DEFAULT_USER
-    account = identity.create_account(session, domain)
+    # A system account, so that the demo user can also manage public images and flavors.
+    account = identity.create_account(session, domain, is_system=True)
     project = identity.create_project(
         session, account.id, DEFAULT_REGION, env.get("LITEIMAGES_DEMO_PROJECT_ID") or None
     )

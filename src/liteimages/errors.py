@@ -9,6 +9,7 @@ The core knows nothing of HTTP: the web layer maps each class to a status.
     ├── NotFound                 ModelArts.5058
     │   └── NoImageAvailable     ModelArts.5058
     ├── Conflict                 ModelArts.0109
+    ├── PreconditionFailed       ModelArts.0112
     └── AuthenticationError      APIGW.0301 (liteimages.identity.errors)
 """
 
@@ -76,3 +77,16 @@ class Conflict(LiteImagesError):
     """A change conflicts with existing data, such as a duplicate name."""
 
     error_code = "ModelArts.0109"
+
+
+class PreconditionFailed(LiteImagesError):
+    """An If-Match value names a version that is no longer current."""
+
+    error_code = "ModelArts.0112"
+
+    def __init__(self, resource: str, current_etag: str) -> None:
+        super().__init__(
+            f"{resource} was changed by someone else (current ETag {current_etag}); "
+            "read it again and retry"
+        )
+        self.current_etag = current_etag

@@ -41,7 +41,9 @@ class ImageSpec:
     cuda_version: str = ""
     description: str = ""
     tags: list[str] = field(default_factory=list)
+    protected: bool = False
     created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,9 @@ def add_image(session: Session, spec: ImageSpec) -> Image:
         cuda_version=spec.cuda_version,
         description=spec.description,
         tags=list(spec.tags),
+        protected=spec.protected,
         created_at=created,
-        updated_at=created,
+        updated_at=spec.updated_at or created,
     )
     session.add(image)
     session.flush()

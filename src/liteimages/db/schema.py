@@ -1,5 +1,6 @@
 """The full metadata: importing this module registers every table."""
 
+from liteimages.audit import models as audit_models
 from liteimages.catalog import models as catalog_models
 from liteimages.db import revisions
 from liteimages.db.base import Base
@@ -7,4 +8,4 @@ from liteimages.identity import models as identity_models
 
 metadata = Base.metadata
 
-__all__ = ["catalog_models", "identity_models", "metadata", "revisions"]
+__all__ = ["audit_models", "catalog_models", "identity_models", "metadata", "revisions"]

@@ -58,6 +58,7 @@ def load_principal(session: Session, user_id: str) -> Principal:
         user_name=user.name,
         account_id=account.id,
         account_name=account.name,
+        account_is_system=account.is_system,
         is_root=user.is_root,
         enabled=user.enabled,
         account_projects=projects,

@@ -15,6 +15,7 @@ class Principal:
     user_name: str
     account_id: str
     account_name: str
+    account_is_system: bool
     is_root: bool
     enabled: bool
     account_projects: frozenset[str]

@@ -6,16 +6,28 @@ identity revision, so that every worker drops its cached credentials.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liteimages.db import revisions
+from liteimages.db.base import utcnow
 from liteimages.errors import Conflict, InvalidArgument, NotFound
 from liteimages.identity import ids
-from liteimages.identity.models import KEY_ACTIVE, AccessKey, Account, Grant, Project, User
+from liteimages.identity.models import (
+    KEY_ACTIVE,
+    KEY_INACTIVE,
+    AccessKey,
+    Account,
+    Grant,
+    Project,
+    Token,
+    User,
+)
 from liteimages.identity.passwords import check_password_rule, hash_password
 from liteimages.identity.secretbox import SecretBox
 
@@ -24,6 +36,9 @@ ROLES = ("admin", "member", "viewer")
 MAX_KEYS_PER_USER = 2
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 ACCESS_KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{8,64}$")
+# IAM issues temporary credentials for 15 minutes to 24 hours.
+MIN_TEMPORARY_DURATION = timedelta(minutes=15)
+MAX_TEMPORARY_DURATION = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -35,12 +50,24 @@ class NewAccessKey:
     user_id: str
 
 
-def create_account(session: Session, name: str, password: str | None = None) -> Account:
+@dataclass(frozen=True)
+class TemporaryCredential:
+    """Temporary AK/SK with the security token that must accompany them."""
+
+    access_key: str
+    secret_key: str
+    security_token: str
+    expires_at: datetime
+
+
+def create_account(
+    session: Session, name: str, password: str | None = None, *, is_system: bool = False
+) -> Account:
     """Create an account (domain) and its root user, named like the account."""
     _check_name("name", name)
     if session.scalar(select(Account).where(Account.name == name)) is not None:
         raise Conflict(f"Account {name!r} already exists")
-    account = Account(id=ids.new_hex_id(), name=name)
+    account = Account(id=ids.new_hex_id(), name=name, is_system=is_system)
     session.add(account)
     session.flush()
     create_user(session, account.id, name, password, is_root=True)
@@ -128,11 +155,7 @@ def create_access_key(
 ) -> NewAccessKey:
     """Create an access key for a user; the secret key is stored encrypted."""
     _user(session, user_id)
-    active = select(func.count()).where(
-        AccessKey.user_id == user_id, AccessKey.status == KEY_ACTIVE
-    )
-    if (session.scalar(active) or 0) >= MAX_KEYS_PER_USER:
-        raise Conflict(f"User {user_id} already has {MAX_KEYS_PER_USER} active access keys")
+    _check_key_quota(session, user_id)
     access_key = access_key or ids.new_access_key()
     secret_key = secret_key or ids.new_secret_key()
     if not ACCESS_KEY_PATTERN.fullmatch(access_key):
@@ -208,3 +231,133 @@ def _check_name(parameter: str, name: str) -> None:
         raise InvalidArgument(
             parameter, "must be 1 to 64 characters: letters, digits, '_', '.', '@' and '-'"
         )
+
+
+def set_user_enabled(session: Session, user_id: str, enabled: bool) -> User:
+    """Enable or disable a user; a disabled user's keys and tokens stop working."""
+    user = _user(session, user_id)
+    user.enabled = enabled
+    revisions.bump(session, revisions.IDENTITY)
+    return user
+
+
+def delete_user(session: Session, user_id: str) -> None:
+    """Delete an IAM user with its keys, grants and tokens; a root user cannot be deleted."""
+    user = _user(session, user_id)
+    if user.is_root:
+        raise Conflict(f"User {user_id} is the account's root user; delete the account instead")
+    session.delete(user)
+    session.flush()
+    revisions.bump(session, revisions.IDENTITY)
+
+
+def revoke_role(session: Session, user_id: str, project_id: str, role: str) -> bool:
+    """Remove a grant; return False if there was none."""
+    grant = session.scalar(
+        select(Grant).where(
+            Grant.user_id == user_id, Grant.project_id == project_id, Grant.role == role
+        )
+    )
+    if grant is None:
+        return False
+    session.delete(grant)
+    session.flush()
+    revisions.bump(session, revisions.IDENTITY)
+    return True
+
+
+def set_key_status(session: Session, access_key: str, status: str) -> AccessKey:
+    """Enable (ACTIVE) or disable (INACTIVE) an access key."""
+    if status not in (KEY_ACTIVE, KEY_INACTIVE):
+        raise InvalidArgument("status", f"must be {KEY_ACTIVE} or {KEY_INACTIVE}")
+    key = get_access_key(session, access_key)
+    if status == KEY_ACTIVE and key.status != KEY_ACTIVE:
+        _check_key_quota(session, key.user_id)
+    key.status = status
+    revisions.bump(session, revisions.IDENTITY)
+    return key
+
+
+def delete_access_key(session: Session, access_key: str) -> None:
+    """Delete an access key."""
+    session.delete(get_access_key(session, access_key))
+    session.flush()
+    revisions.bump(session, revisions.IDENTITY)
+
+
+def get_access_key(session: Session, access_key: str) -> AccessKey:
+    """Return the access key or raise `NotFound`."""
+    key = session.get(AccessKey, access_key)
+    if key is None:
+        raise NotFound(access_key)
+    return key
+
+
+def create_temporary_key(
+    session: Session, box: SecretBox, user_id: str, duration: timedelta
+) -> TemporaryCredential:
+    """Create a temporary AK/SK with a security token that expires after `duration`."""
+    if not MIN_TEMPORARY_DURATION <= duration <= MAX_TEMPORARY_DURATION:
+        raise InvalidArgument(
+            "duration_seconds",
+            f"must be from {int(MIN_TEMPORARY_DURATION.total_seconds())} to "
+            f"{int(MAX_TEMPORARY_DURATION.total_seconds())}",
+        )
+    _user(session, user_id)
+    access_key = ids.new_access_key()
+    secret_key = ids.new_secret_key()
+    security_token = ids.new_token()
+    expires_at = utcnow() + duration
+    session.add(
+        AccessKey(
+            access_key=access_key,
+            user_id=user_id,
+            secret_ciphertext=box.encrypt(secret_key),
+            description="temporary",
+            expires_at=expires_at,
+            security_token_hash=hashlib.sha256(security_token.encode()).hexdigest(),
+        )
+    )
+    session.flush()
+    revisions.bump(session, revisions.IDENTITY)
+    return TemporaryCredential(access_key, secret_key, security_token, expires_at)
+
+
+def revoke_token(session: Session, token_hash: str) -> bool:
+    """Revoke one token by its hash; return False if it was unknown or already revoked."""
+    token = session.get(Token, token_hash)
+    if token is None or token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    revisions.bump(session, revisions.IDENTITY)
+    return True
+
+
+def revoke_user_tokens(session: Session, user_id: str) -> int:
+    """Revoke every live token of a user; return how many were revoked."""
+    now = utcnow()
+    tokens = session.scalars(
+        select(Token).where(
+            Token.user_id == user_id, Token.revoked_at.is_(None), Token.expires_at > now
+        )
+    ).all()
+    for token in tokens:
+        token.revoked_at = now
+    if tokens:
+        revisions.bump(session, revisions.IDENTITY)
+    return len(tokens)
+
+
+def _check_key_quota(session: Session, user_id: str) -> None:
+    active = select(func.count()).where(
+        AccessKey.user_id == user_id,
+        AccessKey.status == KEY_ACTIVE,
+        AccessKey.security_token_hash.is_(None),
+    )
+    if (session.scalar(active) or 0) >= MAX_KEYS_PER_USER:
+        raise Conflict(f"User {user_id} already has {MAX_KEYS_PER_USER} active access keys")
+
+
+def bump_identity(session: Session) -> None:
+    """Mark identities as changed after a deletion made outside this module."""
+    revisions.bump(session, revisions.IDENTITY)

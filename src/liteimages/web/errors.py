@@ -10,6 +10,7 @@ from liteimages.errors import (
     InvalidArgument,
     LiteImagesError,
     NotFound,
+    PreconditionFailed,
     ProjectMismatch,
 )
 from liteimages.identity.errors import (
@@ -31,6 +32,7 @@ _STATUS_BY_CLASS: tuple[tuple[type[LiteImagesError], int], ...] = (
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (PreconditionFailed, 412),
 )
 
 
