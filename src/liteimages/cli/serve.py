@@ -12,6 +12,8 @@ import uvicorn
 from liteimages.cli.context import open_box, open_database, settings_from, storage_options
 from liteimages.config import DEFAULT_HOST, DEFAULT_PORT
 from liteimages.demo import DemoCredentials, seed_demo
+from liteimages.identity.credentials import check_secret_box
+from liteimages.identity.secretbox import SecretBoxError
 
 
 @click.command()
@@ -79,6 +81,13 @@ def serve(
     )
     database = open_database(settings)
     box = open_box(settings)
+    try:
+        with database.read() as session:
+            check_secret_box(session, box)
+    except SecretBoxError as error:
+        raise click.ClickException(
+            f"{error} (check LITEIMAGES_SECRET_KEY or the key file in the data folder)"
+        ) from None
     if demo:
         print_demo(seed_demo(database, box, os.environ), host, port)
     database.dispose()

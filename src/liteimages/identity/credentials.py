@@ -64,3 +64,14 @@ def load_principal(session: Session, user_id: str) -> Principal:
         account_projects=projects,
         roles={project: frozenset(names) for project, names in roles.items()},
     )
+
+
+def check_secret_box(session: Session, box: SecretBox) -> None:
+    """Raise `SecretBoxError` if the box cannot open a stored secret key.
+
+    Checked at start-up, so that a server started with the wrong encryption key
+    stops with a clear message instead of failing every AK/SK request.
+    """
+    ciphertext = session.scalar(select(AccessKey.secret_ciphertext).limit(1))
+    if ciphertext is not None:
+        box.decrypt(ciphertext)
