@@ -10,6 +10,7 @@ The core knows nothing of HTTP: the web layer maps each class to a status.
     │   └── NoImageAvailable     ModelArts.5058
     ├── Conflict                 ModelArts.0109
     ├── PreconditionFailed       ModelArts.0112
+    ├── ServiceUnavailable       ModelArts.0014
     └── AuthenticationError      APIGW.0301 (liteimages.identity.errors)
 """
 
@@ -90,3 +91,12 @@ class PreconditionFailed(LiteImagesError):
             "read it again and retry"
         )
         self.current_etag = current_etag
+
+
+class ServiceUnavailable(LiteImagesError):
+    """The database cannot be reached; the request may succeed when retried."""
+
+    error_code = "ModelArts.0014"
+
+    def __init__(self) -> None:
+        super().__init__("The service is temporarily unavailable; retry later")

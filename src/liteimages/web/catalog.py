@@ -12,11 +12,19 @@ import logging
 from collections.abc import Callable
 from urllib.parse import unquote
 
+from sqlalchemy.exc import DBAPIError
+
 from liteimages.catalog.ids import is_image_id
 from liteimages.catalog.paging import Page
 from liteimages.catalog.query import parse_flavor_query, parse_image_query
 from liteimages.catalog.view import CatalogView
-from liteimages.errors import Forbidden, InvalidArgument, LiteImagesError, ProjectMismatch
+from liteimages.errors import (
+    Forbidden,
+    InvalidArgument,
+    LiteImagesError,
+    ProjectMismatch,
+    ServiceUnavailable,
+)
 from liteimages.identity.ids import is_project_id
 from liteimages.identity.principal import Caller
 from liteimages.runtime import Runtime
@@ -101,6 +109,10 @@ class CatalogEndpoint:
         except LiteImagesError as error:
             status, body, headers = render_error(error, request_id)
             await send_response(send, status, body, request_id, headers)
+        except DBAPIError as error:
+            logger.warning("database unavailable: %s", error.orig, extra={"request_id": request_id})
+            status, body, headers = render_error(ServiceUnavailable(), request_id)
+            await send_response(send, status, body, request_id, [*headers, (b"retry-after", b"1")])
         except BodyTooLarge:
             body = error_body("ModelArts.0101", "Request body is too large", request_id)
             await send_response(send, 413, body, request_id)

@@ -12,6 +12,7 @@ from liteimages.errors import (
     NotFound,
     PreconditionFailed,
     ProjectMismatch,
+    ServiceUnavailable,
 )
 from liteimages.identity.errors import (
     AccessKeyLocked,
@@ -33,6 +34,7 @@ _STATUS_BY_CLASS: tuple[tuple[type[LiteImagesError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (PreconditionFailed, 412),
+    (ServiceUnavailable, 503),
 )
 
 
