@@ -58,6 +58,8 @@ class ImageQuery:
     sort_key: SortKey = SortKey.NAME
     sort_dir: SortDir = SortDir.ASC
     page: PageRequest = PageRequest()
+    # The spelling the caller used for the flavor filter, for error messages.
+    flavor_parameter: str = "flavor_name"
 
     @property
     def filters(
@@ -79,10 +81,16 @@ class FlavorQuery:
 
 def parse_image_query(pairs: Iterable[tuple[str, str]]) -> ImageQuery:
     """Build an `ImageQuery` from decoded query pairs."""
+    pairs = list(pairs)
     values = _collect(pairs, IMAGE_PARAMETERS, FLAVOR_ALIASES)
+    # Errors name the flavor parameter as the caller spelled it.
+    flavor_parameter = next(
+        (given for given, _ in pairs if FLAVOR_ALIASES.get(given) == "flavor_name"), "flavor_name"
+    )
     return ImageQuery(
         server_type=_enum(values, "server_type", ServerType),
-        flavor_name=_text(values, "flavor_name", MAX_FLAVOR_NAME),
+        flavor_name=_text(values, "flavor_name", MAX_FLAVOR_NAME, shown=flavor_parameter),
+        flavor_parameter=flavor_parameter,
         arch=_enum(values, "arch", Arch),
         status=_enum(values, "status", ImageStatus),
         name=_text(values, "name", MAX_IMAGE_NAME),
@@ -136,12 +144,15 @@ def _enum(values: dict[str, str], name: str, enum: type[E]) -> E | None:
     raise InvalidArgument(name, f"must be one of {allowed}, got {_quote(raw)}")
 
 
-def _text(values: dict[str, str], name: str, max_length: int) -> str | None:
+def _text(
+    values: dict[str, str], name: str, max_length: int, shown: str | None = None
+) -> str | None:
     raw = values.get(name)
     if raw is None:
         return None
     if not 1 <= len(raw) <= max_length:
-        raise InvalidArgument(name, f"must be 1 to {max_length} characters, got {len(raw)}")
+        rule = f"must be 1 to {max_length} characters, got {len(raw)}"
+        raise InvalidArgument(shown or name, rule)
     return raw
 
 

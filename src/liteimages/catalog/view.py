@@ -76,7 +76,8 @@ class CatalogView:
             raise NoImageAvailable()
         if query.flavor_name is not None and query.flavor_name not in self._flavor_names:
             raise InvalidArgument(
-                "flavor_name", f"names flavor {query.flavor_name!r}, which does not exist"
+                query.flavor_parameter,
+                f"names flavor {query.flavor_name!r}, which does not exist",
             )
         matches = self._visible(project_id, query.filters, query.sort_key, query.sort_dir)
         return paginate(matches, query.page)
