@@ -16,6 +16,7 @@ from liteimages.identity.tokens import hash_token
 from liteimages.signing import (
     MalformedAuthorization,
     MalformedDate,
+    MissingSignedHeader,
     SignableRequest,
     SignatureExpired,
     UnsupportedAlgorithm,
@@ -60,7 +61,8 @@ class Authenticator:
         except UnsupportedAlgorithm as error:
             raise AuthenticationError(str(error)) from None
         except MalformedAuthorization as error:
-            raise AuthenticationError(f"invalid Authorization header: {error}") from None
+            # The message already starts with "invalid Authorization header".
+            raise AuthenticationError(str(error)) from None
         access_key = authorization.access_key
         key = await self._cache.key(access_key)
         if key is None:
@@ -68,7 +70,10 @@ class Authenticator:
         self.lockout.check(access_key)
         self._check_usable(key, request, authorization.signed_headers)
         self._check_date(request)
-        verification = verify(request, authorization, key.secret_key)
+        try:
+            verification = verify(request, authorization, key.secret_key)
+        except MissingSignedHeader as error:
+            raise AuthenticationError(str(error)) from None
         if not verification.valid:
             self.lockout.record_failure(access_key)
             raise SignatureMismatch(verification.canonical_request, verification.string_to_sign)

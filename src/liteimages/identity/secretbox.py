@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -49,9 +50,10 @@ def load_or_create_key(path: Path) -> bytes:
     """Read the key at `path`, creating it (readable by the owner only) if absent."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(f".{path.name}.{os.getpid()}")
+        # A name of its own per call, so that threads of one process do not share it.
+        staging = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}")
         descriptor = os.open(
-            staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR
+            staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR
         )
         with os.fdopen(descriptor, "wb") as file:
             file.write(generate_key() + b"\n")
