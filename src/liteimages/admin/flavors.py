@@ -21,7 +21,7 @@ from liteimages.catalog.service import FlavorSpec
 from liteimages.db import revisions
 from liteimages.db.base import utcnow
 from liteimages.errors import Conflict, InvalidArgument, NotFound
-from liteimages.identity.policy import require_system
+from liteimages.identity.policy import require_administrator, require_system
 
 MAX_COUNT = 1_000_000
 TEXT_FIELDS = {
@@ -68,11 +68,13 @@ class FlavorAdmin:
         return after
 
     def get(self, name: str) -> Representation:
-        """Return one flavor."""
+        """Return one flavor to any administrator."""
+        require_administrator(self.actor.principal, "ShowFlavor")
         return rep.flavor(self._find(name, lock=False))
 
     def list(self) -> Sequence[Representation]:
-        """Return every flavor, by name."""
+        """Return every flavor, by name, to any administrator."""
+        require_administrator(self.actor.principal, "ListFlavors")
         return [
             rep.flavor(flavor)
             for flavor in self.session.scalars(select(Flavor).order_by(Flavor.name))
@@ -81,7 +83,7 @@ class FlavorAdmin:
     def update(self, name: str, changes: Mapping[str, Any], if_match: str | None) -> Representation:
         """Apply `changes` to a flavor, refusing a stale `if_match`."""
         require_system(self.actor.principal, "UpdateFlavor")
-        flavor = self._find(name, lock=True)
+        flavor = self._find(name, lock=True, key_share=True)
         before = rep.flavor(flavor)
         check_if_match(f"Flavor {name}", before, if_match)
         unknown = set(changes) - MUTABLE_FIELDS
@@ -125,9 +127,14 @@ class FlavorAdmin:
         revisions.bump(self.session, revisions.CATALOG)
         record(self.session, self.actor, "flavor.delete", "flavor", name, before, None)
 
-    def _find(self, name: str, *, lock: bool) -> Flavor:
+    def _find(self, name: str, *, lock: bool, key_share: bool = False) -> Flavor:
+        # An update takes FOR NO KEY UPDATE (key_share), which does not conflict with the
+        # KEY SHARE lock that inserting an image-to-flavor link takes on PostgreSQL, so the
+        # two cannot deadlock. A delete needs the full FOR UPDATE.
         query = select(Flavor).where(Flavor.name == name)
-        flavor = self.session.scalar(query.with_for_update() if lock else query)
+        if lock:
+            query = query.with_for_update(key_share=key_share)
+        flavor = self.session.scalar(query)
         if flavor is None:
             raise NotFound(name)
         return flavor

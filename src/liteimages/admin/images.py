@@ -221,6 +221,23 @@ class ImageAdmin:
         ).all()
         return rep.image(image, flavors, shared)
 
+    def represent_many(self, images: Sequence[Image]) -> list[Representation]:
+        """Return the representations of many images with two queries in all."""
+        flavors: dict[str, list[str]] = {image.id: [] for image in images}
+        shares: dict[str, list[str]] = {image.id: [] for image in images}
+        links = select(ImageFlavor.image_id, Flavor.name).join(
+            Flavor, ImageFlavor.flavor_id == Flavor.id
+        )
+        for image_id, flavor_name in self.session.execute(links):
+            if image_id in flavors:
+                flavors[image_id].append(flavor_name)
+        for image_id, project_id in self.session.execute(
+            select(ImageShare.image_id, ImageShare.project_id)
+        ):
+            if image_id in shares:
+                shares[image_id].append(project_id)
+        return [rep.image(image, flavors[image.id], shares[image.id]) for image in images]
+
     def _locked(
         self, image_id: str, if_match: str | None, operation: str
     ) -> tuple[Image, Representation]:
@@ -240,7 +257,11 @@ class ImageAdmin:
         if "visibility" in changes:
             image.visibility = fields.choice(changes, "visibility", Visibility).value
         if "owner_project_id" in changes:
-            image.owner_project_id = fields.text(changes, "owner_project_id", 64, default=None)
+            owner = changes["owner_project_id"]
+            # null removes the owner, which a public image needs.
+            image.owner_project_id = (
+                None if owner is None else fields.text(changes, "owner_project_id", 64)
+            )
         if "description" in changes:
             image.description = fields.text(changes, "description", MAX_DESCRIPTION)
         if "tags" in changes:

@@ -46,3 +46,9 @@ def require_account(principal: Principal | None, account_id: str, operation: str
     """Raise `Forbidden` unless the principal administers the account."""
     if principal is not None and not administers_account(principal, account_id):
         raise Forbidden(operation)
+
+
+def require_administrator(principal: Principal | None, operation: str) -> None:
+    """Raise `Forbidden` unless the principal administers at least its own account."""
+    if principal is not None and not is_administrator(principal):
+        raise Forbidden(operation)

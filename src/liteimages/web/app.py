@@ -16,10 +16,12 @@ from starlette.routing import Route
 from liteimages.config import Settings
 from liteimages.errors import LiteImagesError
 from liteimages.runtime import Runtime
+from liteimages.web.admin.routes import admin_routes
 from liteimages.web.asgi import Message, Receive, Scope, Send, request_id_of
 from liteimages.web.catalog import CatalogEndpoint
 from liteimages.web.errors import error_body, internal_error, render_error, route_not_found
 from liteimages.web.iam import create_token, list_projects
+from liteimages.web.iam_extra import create_security_token, revoke_token
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +70,13 @@ class LiteImagesApp:
         self.starlette = Starlette(
             routes=[
                 Route("/v3/auth/tokens", create_token, methods=["POST"]),
+                Route("/v3/auth/tokens", revoke_token, methods=["DELETE"]),
+                Route(
+                    "/v3.0/OS-CREDENTIAL/securitytokens", create_security_token, methods=["POST"]
+                ),
                 Route("/v3/projects", list_projects, methods=["GET"]),
                 Route("/health/live", health_live, methods=["GET"]),
+                *admin_routes(),
             ],
             exception_handlers={
                 LiteImagesError: _core_error,

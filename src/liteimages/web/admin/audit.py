@@ -1,0 +1,58 @@
+"""Admin route for the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from liteimages.admin.audit_log import list_audit
+from liteimages.admin.images import parse_time
+from liteimages.audit.trail import AuditFilter
+from liteimages.errors import InvalidArgument
+from liteimages.web.admin.common import AdminCall, begin, json_response, read
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+MAX_OFFSET = 2_147_483_647
+TEXT_FILTERS = ("actor", "resource_type", "resource_id", "action")
+
+
+def _time(call: AdminCall, name: str) -> datetime | None:
+    value = call.query(name)
+    if value is None:
+        return None
+    return parse_time({name: value}, name)
+
+
+def _whole_number(call: AdminCall, name: str, low: int, high: int, default: int) -> int:
+    value = call.query(name)
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+        raise InvalidArgument(name, f"must be a whole number from {low} to {high}, got {value!r}")
+    return int(value)
+
+
+def parse_audit_filter(call: AdminCall) -> AuditFilter:
+    """Read the audit query parameters; unknown parameters are ignored."""
+    texts = {name: call.query(name) for name in TEXT_FILTERS}
+    return AuditFilter(
+        since=_time(call, "since"),
+        until=_time(call, "until"),
+        actor=texts["actor"],
+        resource_type=texts["resource_type"],
+        resource_id=texts["resource_id"],
+        action=texts["action"],
+        limit=_whole_number(call, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT),
+        offset=_whole_number(call, "offset", 0, MAX_OFFSET, 0),
+    )
+
+
+async def list_audit_events(request: Request) -> Response:
+    """GET /admin/v1/audit-events: matching events, oldest first."""
+    call = await begin(request)
+    where = parse_audit_filter(call)
+    events = await read(call, lambda session: list_audit(session, call.actor, where))
+    return json_response({"audit_events": events})
