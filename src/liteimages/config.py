@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -12,6 +13,19 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = Path("liteimages-data")
 DEFAULT_POLL_INTERVAL = 0.5
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value of the wrong form."""
+
+
+def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float]) -> int | float:
+    raw = env[name]
+    try:
+        return kind(raw)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{name} must be {what}, got {raw!r}") from None
 
 
 @dataclass(frozen=True)
@@ -32,15 +46,18 @@ class Settings:
     trust_forwarded_host: bool = False
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Read settings from LITEIMAGES_* variables, falling back to the defaults."""
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from LITEIMAGES_* variables, falling back to the defaults.
+
+        Raises `SettingsError` when a numeric variable is malformed.
+        """
         env = os.environ if environ is None else environ
         settings = cls()
         values: dict[str, object] = {}
         if "LITEIMAGES_HOST" in env:
             values["host"] = env["LITEIMAGES_HOST"]
         if "LITEIMAGES_PORT" in env:
-            values["port"] = int(env["LITEIMAGES_PORT"])
+            values["port"] = _number(env, "LITEIMAGES_PORT", int)
         if "LITEIMAGES_DATA_DIR" in env:
             values["data_dir"] = Path(env["LITEIMAGES_DATA_DIR"])
         if env.get("LITEIMAGES_DATABASE_URL"):
@@ -50,13 +67,13 @@ class Settings:
         if env.get("LITEIMAGES_SECRET_KEY_FILE"):
             values["secret_key_file"] = Path(env["LITEIMAGES_SECRET_KEY_FILE"])
         if "LITEIMAGES_WORKERS" in env:
-            values["workers"] = int(env["LITEIMAGES_WORKERS"])
+            values["workers"] = _number(env, "LITEIMAGES_WORKERS", int)
         if env.get("LITEIMAGES_DEMO", "") not in ("", "0", "false"):
             values["demo"] = True
         if env.get("LITEIMAGES_TRUST_FORWARDED_HOST", "") not in ("", "0", "false"):
             values["trust_forwarded_host"] = True
         if "LITEIMAGES_POLL_INTERVAL" in env:
-            values["poll_interval"] = float(env["LITEIMAGES_POLL_INTERVAL"])
+            values["poll_interval"] = _number(env, "LITEIMAGES_POLL_INTERVAL", float)
         return replace(settings, **values)  # type: ignore[arg-type]
 
     def to_env(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from liteimages.config import DEFAULT_DATA_DIR, Settings
+from liteimages.config import DEFAULT_DATA_DIR, Settings, SettingsError
 from liteimages.db.engine import Database
 from liteimages.db.migrate import upgrade
 from liteimages.errors import LiteImagesError
@@ -40,7 +40,10 @@ def storage_options(function: F) -> F:
 
 def settings_from(data_dir: Path, database_url: str | None, **values: Any) -> Settings:
     """Return settings from the storage options and the environment."""
-    base = Settings.from_env()
+    try:
+        base = Settings.from_env()
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
     return Settings(
         **{**base.__dict__, "data_dir": data_dir, "database_url": database_url, **values}
     )
@@ -50,7 +53,13 @@ def open_database(settings: Settings) -> Database:
     """Open the database, creating the SQLite folder and migrating the schema."""
     if not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.resolved_database_url)
+    try:
+        database = Database(settings.resolved_database_url)
+    except (SQLAlchemyError, ImportError) as error:
+        # A malformed URL, an unknown dialect or a driver that is not installed.
+        raise click.ClickException(
+            f"invalid database URL: {error} (expected a URL such as postgresql://user@host/db)"
+        ) from None
     try:
         upgrade(database.engine)
     except SQLAlchemyError as error:

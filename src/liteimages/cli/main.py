@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from liteimages import __version__
-from liteimages.cli import admin
+from liteimages.cli import admin, audit, flavors, identities, images
 from liteimages.cli.serve import serve
 
 
@@ -19,12 +19,14 @@ for command in (
     serve,
     admin.migrate,
     admin.secret_key,
-    admin.accounts,
-    admin.projects,
-    admin.users,
-    admin.keys,
-    admin.images,
-    admin.flavors,
+    identities.accounts,
+    identities.projects,
+    identities.users,
+    identities.keys,
+    identities.tokens,
+    images.images,
+    flavors.flavors,
+    audit.audit,
 ):
     cli.add_command(command)
 

@@ -201,7 +201,7 @@ class AsyncClient(_Base):
     async def list_images(self, **filters: Any) -> Page[Image]:
         """Call ListDevServerImages with the given filters, order and page."""
         response = await self._http.get(
-            self._catalog_path("images"), params=_image_params(**filters)
+            _with_query(self._catalog_path("images"), _image_params(**filters))
         )
         return _image_page(_checked(response).json())
 
