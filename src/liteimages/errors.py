@@ -35,6 +35,7 @@ class InvalidArgument(LiteImagesError):
     def __init__(self, parameter: str, rule: str) -> None:
         super().__init__(f"Invalid argument. parameter [{parameter}] {rule}")
         self.parameter = parameter
+        self.rule = rule
 
 
 class Forbidden(LiteImagesError):

@@ -2,7 +2,7 @@
 
 Each reader raises `InvalidArgument` naming the field, so the HTTP API and the
 catalog file importer report the same rule for the same mistake. A field that is
-absent returns `default`, or raises when no default is given.
+absent, or null, returns `default`, or raises when no default is given.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ class _Absent(Exception):
 
 
 def _value(document: Mapping[str, Any], name: str, default: Any) -> Any:
-    if name in document:
+    # null in an optional field means "not set", as exported documents write it.
+    if name in document and (document[name] is not None or default is MISSING):
         return document[name]
     if default is MISSING:
         raise InvalidArgument(name, "is required")

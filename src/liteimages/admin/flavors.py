@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from liteimages.admin import fields
 from liteimages.admin import representations as rep
-from liteimages.admin.images import check_if_match
+from liteimages.admin.images import check_if_match, parse_time
 from liteimages.admin.representations import Representation
 from liteimages.audit.trail import Actor, record
 from liteimages.catalog import service
@@ -45,6 +45,8 @@ def parse_flavor(document: Mapping[str, Any]) -> FlavorSpec:
         count=fields.integer(document, "count", 0, MAX_COUNT, default=0),
         roce_num=fields.integer(document, "roce_num", 0, 1024, default=0),
         is_sold_out=fields.boolean(document, "is_sold_out", default=False),
+        created_at=parse_time(document, "created_at"),
+        updated_at=parse_time(document, "updated_at"),
         **{
             name: fields.text(document, name, limit, default="normal" if name == "status" else "")
             for name, limit in TEXT_FIELDS.items()

@@ -62,6 +62,8 @@ class FlavorSpec:
     specification: str = ""
     status: str = "normal"
     is_sold_out: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 def add_image(session: Session, spec: ImageSpec) -> Image:
@@ -120,6 +122,9 @@ def add_flavor(session: Session, spec: FlavorSpec) -> Flavor:
         status=spec.status,
         is_sold_out=spec.is_sold_out,
     )
+    if spec.created_at is not None:
+        flavor.created_at = spec.created_at
+        flavor.updated_at = spec.updated_at or spec.created_at
     session.add(flavor)
     session.flush()
     revisions.bump(session, revisions.CATALOG)
