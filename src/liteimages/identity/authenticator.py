@@ -53,27 +53,29 @@ class Authenticator:
         token = request.headers.get("x-auth-token")
         if token:
             return await self._by_token(token)
-        raise AuthenticationError("x-auth-token not found")
+        raise AuthenticationError("x-auth-token not found", reason="missing_credentials")
 
     async def _by_signature(self, request: SignableRequest, header: str) -> Caller:
         try:
             authorization = parse_authorization(header)
         except UnsupportedAlgorithm as error:
-            raise AuthenticationError(str(error)) from None
+            raise AuthenticationError(str(error), reason="unsupported_algorithm") from None
         except MalformedAuthorization as error:
             # The message already starts with "invalid Authorization header".
-            raise AuthenticationError(str(error)) from None
+            raise AuthenticationError(str(error), reason="malformed_authorization") from None
         access_key = authorization.access_key
         key = await self._cache.key(access_key)
         if key is None:
-            raise AuthenticationError(f"ak {access_key[:MAX_SHOWN_ACCESS_KEY]} not exist")
+            raise AuthenticationError(
+                f"ak {access_key[:MAX_SHOWN_ACCESS_KEY]} not exist", reason="unknown_access_key"
+            )
         self.lockout.check(access_key)
         self._check_usable(key, request, authorization.signed_headers)
         self._check_date(request)
         try:
             verification = verify(request, authorization, key.secret_key)
         except MissingSignedHeader as error:
-            raise AuthenticationError(str(error)) from None
+            raise AuthenticationError(str(error), reason="missing_signed_header") from None
         if not verification.valid:
             self.lockout.record_failure(access_key)
             raise SignatureMismatch(verification.canonical_request, verification.string_to_sign)
@@ -89,7 +91,7 @@ class Authenticator:
         self, key: KeyCredential, request: SignableRequest, signed_headers: tuple[str, ...]
     ) -> None:
         if not key.active or not key.principal.enabled:
-            raise AuthenticationError(f"ak {key.access_key} is disabled")
+            raise AuthenticationError(f"ak {key.access_key} is disabled", reason="disabled")
         if key.expires_at is not None and key.expires_at <= self._clock():
             raise TokenExpired()
         if key.security_token_hash is None:
@@ -97,11 +99,14 @@ class Authenticator:
         presented = request.headers.get("x-security-token")
         if presented is None or "x-security-token" not in signed_headers:
             raise AuthenticationError(
-                "a temporary access key needs a signed x-security-token header"
+                "a temporary access key needs a signed x-security-token header",
+                reason="security_token",
             )
         digest = hashlib.sha256(presented.encode("utf-8", "surrogateescape")).hexdigest()
         if not hmac.compare_digest(digest, key.security_token_hash):
-            raise AuthenticationError("security token does not match the temporary access key")
+            raise AuthenticationError(
+                "security token does not match the temporary access key", reason="security_token"
+            )
 
     def _check_date(self, request: SignableRequest) -> None:
         raw = request.headers.get("x-sdk-date", "")
@@ -109,26 +114,28 @@ class Authenticator:
             signed_at = parse_sdk_date(raw)
         except MalformedDate:
             raise AuthenticationError(
-                f"x-sdk-date {raw[:32]!r} is missing or not in the form YYYYMMDDTHHMMSSZ"
+                f"x-sdk-date {raw[:32]!r} is missing or not in the form YYYYMMDDTHHMMSSZ",
+                reason="malformed_date",
             ) from None
         now = self._clock()
         try:
             check_date_window(signed_at, now)
         except SignatureExpired:
             raise AuthenticationError(
-                f"signature expired, signature time:{raw},server time:{format_sdk_date(now)}"
+                f"signature expired, signature time:{raw},server time:{format_sdk_date(now)}",
+                reason="signature_expired",
             ) from None
 
     async def _by_token(self, token: str) -> Caller:
         if len(token) > MAX_TOKEN_LENGTH:
-            raise AuthenticationError("decrypt token fail")
+            raise AuthenticationError("decrypt token fail", reason="unknown_token")
         credential = await self._cache.token(hash_token(token))
         if credential is None or credential.revoked:
-            raise AuthenticationError("decrypt token fail")
+            raise AuthenticationError("decrypt token fail", reason="unknown_token")
         if credential.expires_at <= self._clock():
             raise TokenExpired()
         if not credential.principal.enabled:
-            raise AuthenticationError("the user is disabled")
+            raise AuthenticationError("the user is disabled", reason="disabled")
         return Caller(
             principal=credential.principal,
             project_id=credential.project_id,

@@ -19,16 +19,18 @@ class AuthenticationError(LiteImagesError):
 
     error_code = "APIGW.0301"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, reason: str = "invalid") -> None:
         super().__init__(AUTH_PREFIX + detail)
         self.detail = detail
+        # A short machine-readable cause, such as unknown_access_key, for metrics.
+        self.reason = reason
 
 
 class SignatureMismatch(AuthenticationError):
     """The signature differs from the one the server computed."""
 
     def __init__(self, canonical_request: str, string_to_sign: str) -> None:
-        super().__init__("verify aksk signature fail")
+        super().__init__("verify aksk signature fail", reason="signature_mismatch")
         self.canonical_request = canonical_request
         self.string_to_sign = string_to_sign
 
@@ -37,7 +39,7 @@ class AccessKeyLocked(AuthenticationError):
     """The access key failed too many signatures in a row and is locked for a while."""
 
     def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__("AK access failed to reach the limit,forbidden")
+        super().__init__("AK access failed to reach the limit,forbidden", reason="locked")
         self.retry_after_seconds = retry_after_seconds
 
 
@@ -45,6 +47,7 @@ class TokenExpired(LiteImagesError):
     """The token was valid once but has expired."""
 
     error_code = "APIGW.0307"
+    reason = "expired"
 
     def __init__(self) -> None:
         super().__init__("The token must be updated")

@@ -41,6 +41,7 @@ from liteimages.web.asgi import (
     send_response,
     use_forwarded_host,
 )
+from liteimages.web.auth import ROUTE_KEY, authenticate
 from liteimages.web.errors import error_body, internal_error, render_error, route_not_found
 from liteimages.web.representation import GZIP_MIN_BYTES, Representation, accepts_gzip
 
@@ -145,7 +146,8 @@ class CatalogEndpoint:
             headers=headers,
             body=body,
         )
-        caller = await self.runtime.authenticator.authenticate(request)
+        scope[ROUTE_KEY] = name
+        caller = await authenticate(self.runtime, scope, request)
         operation, handler = OPERATIONS[name]
         check_access(caller, project_id, operation)
         cached = self._cached(name, project_id, raw_query, image_id, handler)

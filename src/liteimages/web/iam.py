@@ -18,6 +18,7 @@ from liteimages.identity.tokens import IssuedToken, PasswordLogin, issue_token
 from liteimages.runtime import Runtime
 from liteimages.signing import SignableRequest
 from liteimages.web.asgi import MAX_BODY_BYTES, header_map, use_forwarded_host
+from liteimages.web.auth import authenticate as authenticate_request
 
 
 def _invalid_body(detail: str) -> IamError:
@@ -134,7 +135,7 @@ async def authenticate(request: Request) -> Caller:
         headers=headers,
         body=await request.body(),
     )
-    return await runtime.authenticator.authenticate(signable)
+    return await authenticate_request(runtime, request.scope, signable)
 
 
 async def list_projects(request: Request) -> Response:
