@@ -45,6 +45,9 @@ def text(
         return default
     if not isinstance(value, str) or not min_length <= len(value) <= max_length:
         raise InvalidArgument(name, f"must be a string of {min_length} to {max_length} characters")
+    # PostgreSQL cannot store NUL in text columns.
+    if "\x00" in value:
+        raise InvalidArgument(name, "must not contain NUL characters")
     return value
 
 
@@ -56,7 +59,7 @@ def choice(document: Mapping[str, Any], name: str, enum: type[E], *, default: An
         return default
     if isinstance(value, str):
         for member in enum:
-            if value.casefold() == member.value.casefold():
+            if value.isascii() and value.casefold() == member.value.casefold():
                 return member
     allowed = ", ".join(member.value for member in enum)
     raise InvalidArgument(name, f"must be one of {allowed}, got {value!r}")

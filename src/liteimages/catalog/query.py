@@ -138,7 +138,8 @@ def _enum(values: dict[str, str], name: str, enum: type[E]) -> E | None:
         return None
     members: Sequence[E] = list(enum)
     for member in members:
-        if raw.casefold() == member.value.casefold():
+        # ASCII only: casefold would also map "ſ" (long s) to "s".
+        if raw.isascii() and raw.casefold() == member.value.casefold():
             return member
     allowed = ", ".join(member.value for member in members)
     raise InvalidArgument(name, f"must be one of {allowed}, got {_quote(raw)}")

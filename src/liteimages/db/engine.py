@@ -45,7 +45,7 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         # pysqlite's own transaction handling defers BEGIN; take it over so that
-        # BEGIN IMMEDIATE can serialise writers (see `write_session`).
+        # BEGIN IMMEDIATE can serialise writers (see `Database.write`).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # Switching a new file to WAL fails at once with "database is locked" while another

@@ -106,6 +106,8 @@ def create_user(
 ) -> User:
     """Create a user of an account, with a password if one is given."""
     _check_name("name", name)
+    if session.get(Account, account_id) is None:
+        raise NotFound(account_id)
     taken = select(User).where(User.account_id == account_id, User.name == name)
     if session.scalar(taken) is not None:
         raise Conflict(f"User {name!r} already exists in account {account_id}")
@@ -160,8 +162,10 @@ def create_access_key(
     secret_key = secret_key or ids.new_secret_key()
     if not ACCESS_KEY_PATTERN.fullmatch(access_key):
         raise InvalidArgument("access_key", "must be 8 to 64 letters and digits")
-    if not 16 <= len(secret_key) <= 128:
-        raise InvalidArgument("secret_key", "must be 16 to 128 characters")
+    if not (16 <= len(secret_key) <= 128 and secret_key.isascii() and secret_key.isprintable()):
+        raise InvalidArgument("secret_key", "must be 16 to 128 printable ASCII characters")
+    if len(description) > 255:
+        raise InvalidArgument("description", "must be at most 255 characters")
     if session.get(AccessKey, access_key) is not None:
         raise Conflict(f"Access key {access_key} already exists")
     session.add(

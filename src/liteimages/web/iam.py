@@ -8,6 +8,7 @@ from typing import Any
 import anyio.to_thread
 import orjson
 from sqlalchemy import select
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,7 +18,13 @@ from liteimages.identity.principal import Caller
 from liteimages.identity.tokens import IssuedToken, PasswordLogin, issue_token
 from liteimages.runtime import Runtime
 from liteimages.signing import SignableRequest
-from liteimages.web.asgi import MAX_BODY_BYTES, header_map, use_forwarded_host
+from liteimages.web.asgi import (
+    MAX_BODY_BYTES,
+    BodyTooLarge,
+    header_map,
+    read_body,
+    use_forwarded_host,
+)
 from liteimages.web.auth import authenticate as authenticate_request
 
 
@@ -60,13 +67,16 @@ def _object(container: Any, name: str) -> dict[str, Any]:
 
 def _string(container: dict[str, Any], name: str, where: str) -> str:
     value = container.get(name)
-    if not isinstance(value, str) or not value:
-        raise _invalid_body(f"{where} must be a non-empty string")
+    # PostgreSQL cannot compare text with NUL characters, so they are rejected here.
+    if not isinstance(value, str) or not value or "\x00" in value:
+        raise _invalid_body(f"{where} must be a non-empty string without NUL characters")
     return value
 
 
 def _optional_string(container: dict[str, Any], name: str) -> str | None:
     value = container.get(name)
+    if isinstance(value, str) and "\x00" in value:
+        raise _invalid_body(f"{name} must not contain NUL characters")
     return value if isinstance(value, str) and value else None
 
 
@@ -97,12 +107,24 @@ def token_body(token: IssuedToken) -> bytes:
     )
 
 
+async def read_limited_body(request: Request) -> bytes:
+    """Return the request body, raising a 413 HTTPException if it is larger than 1 MiB."""
+    too_large = HTTPException(
+        413, f"Request body is too large; the limit is {MAX_BODY_BYTES} bytes"
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    try:
+        return await read_body(request.receive, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        raise too_large from None
+
+
 async def create_token(request: Request) -> Response:
     """POST /v3/auth/tokens: check a password and return a project-scoped token."""
     runtime: Runtime = request.app.state.runtime
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise _invalid_body("larger than 1 MiB")
+    raw = await read_limited_body(request)
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -133,7 +155,7 @@ async def authenticate(request: Request) -> Caller:
         raw_path=(request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1"),
         raw_query=request.scope["query_string"].decode("latin-1"),
         headers=headers,
-        body=await request.body(),
+        body=await read_limited_body(request),
     )
     return await authenticate_request(runtime, request.scope, signable)
 
@@ -146,6 +168,8 @@ async def list_projects(request: Request) -> Response:
 
     def load() -> list[dict[str, Any]]:
         query = select(Project).where(Project.account_id == caller.principal.account_id)
+        if name is not None and "\x00" in name:
+            return []
         if name is not None:
             query = query.where(Project.name == name)
         with runtime.database.read() as session:

@@ -18,7 +18,6 @@ import orjson
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -29,15 +28,12 @@ from liteimages.errors import Conflict, InvalidArgument
 from liteimages.identity.principal import Caller
 from liteimages.runtime import Runtime
 from liteimages.web.asgi import (
-    MAX_BODY_BYTES,
-    BodyTooLarge,
     Message,
     Receive,
     query_pairs,
-    read_body,
     request_id_of,
 )
-from liteimages.web.iam import authenticate
+from liteimages.web.iam import authenticate, read_limited_body
 
 T = TypeVar("T")
 
@@ -108,20 +104,6 @@ async def begin(request: Request) -> AdminCall:
     actor = Actor.of(caller.principal, caller.access_key, request_id_of(request.scope))
     runtime: Runtime = request.app.state.runtime
     return AdminCall(replayed, runtime, caller, actor, body)
-
-
-async def read_limited_body(request: Request) -> bytes:
-    """Return the request body, raising a 413 HTTPException if it is larger than 1 MiB."""
-    too_large = HTTPException(
-        413, f"Request body is too large; the limit is {MAX_BODY_BYTES} bytes"
-    )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise too_large
-    try:
-        return await read_body(request.receive, MAX_BODY_BYTES)
-    except BodyTooLarge:
-        raise too_large from None
 
 
 def _replay(body: bytes) -> Receive:
