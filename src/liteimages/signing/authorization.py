@@ -7,6 +7,7 @@ The parser accepts spaces around commas and ``=`` but is strict about everything
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
@@ -51,6 +52,14 @@ class Authorization:
     access_key: str
     signed_headers: tuple[str, ...]
     signature: str
+
+
+# The exact form huaweicloudsdkcore writes; anything else goes through the tolerant parser,
+# which accepts other spacing and gives a precise error.
+_SDK_FORM = re.compile(
+    r"SDK-HMAC-SHA256 Access=([A-Za-z0-9]{1,128}), "
+    r"SignedHeaders=([a-z0-9-]+(?:;[a-z0-9-]+)*), Signature=([0-9a-f]{64})"
+)
 
 
 def _raise_for_algorithm(algorithm: str) -> NoReturn:
@@ -119,6 +128,9 @@ def parse_authorization(value: str) -> Authorization:
         UnsupportedAlgorithm: The value starts with another algorithm of the Huawei Cloud SDK.
         MalformedAuthorization: The value is not a valid SDK-HMAC-SHA256 Authorization value.
     """
+    exact = _SDK_FORM.fullmatch(value)
+    if exact is not None:
+        return Authorization(exact[1], tuple(exact[2].split(";")), exact[3])
     parts = value.split(None, 1)
     if not parts:
         raise MalformedAuthorization("invalid Authorization header: the value is empty")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 from liteimages.signing.errors import MalformedDate, SignatureExpired
@@ -30,6 +31,8 @@ def _has_sdk_date_shape(value: str) -> bool:
     return digits.isascii() and digits.isdigit()
 
 
+# Signing times repeat across the requests of one second, so parsed values are cached.
+@functools.lru_cache(maxsize=1024)
 def parse_sdk_date(value: str) -> datetime:
     """Parse an X-Sdk-Date value into an aware UTC datetime.
 

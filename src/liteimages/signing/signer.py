@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -159,10 +160,14 @@ def _query_forms(raw_query: str) -> list[str]:
     return forms
 
 
-def _candidate_forms(request: SignableRequest) -> list[tuple[str, str]]:
-    """Return the (URI, query) pairs to try, the canonical_uri and canonical_query pair first."""
-    queries = _query_forms(request.raw_query)
-    return [(uri, query) for uri in _uri_forms(request.raw_path) for query in queries]
+@functools.lru_cache(maxsize=4096)
+def _candidate_forms(raw_path: str, raw_query: str) -> tuple[tuple[str, str], ...]:
+    """Return the (URI, query) pairs to try, the canonical_uri and canonical_query pair first.
+
+    Clients call the same few paths and queries again and again, so the result is cached.
+    """
+    queries = _query_forms(raw_query)
+    return tuple((uri, query) for uri in _uri_forms(raw_path) for query in queries)
 
 
 def verify(request: SignableRequest, authorization: Authorization, secret_key: str) -> Verification:
@@ -191,7 +196,7 @@ def verify(request: SignableRequest, authorization: Authorization, secret_key: s
     key = secret_key.encode("utf-8")
     expected = authorization.signature.encode("utf-8")
     rejected: list[Verification] = []
-    for uri, query in _candidate_forms(request):
+    for uri, query in _candidate_forms(request.raw_path, request.raw_query):
         canonical = canonical_request(
             request.method, uri, query, header_lines, authorization.signed_headers, hashed_payload
         )
