@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from liteimages.admin import fields
 from liteimages.admin import representations as rep
-from liteimages.admin.images import check_if_match, parse_time
+from liteimages.admin.images import check_changeable, check_if_match, parse_time
 from liteimages.admin.representations import Representation
 from liteimages.audit.trail import Actor, record
 from liteimages.catalog import service
@@ -20,7 +20,7 @@ from liteimages.catalog.query import MAX_FLAVOR_NAME
 from liteimages.catalog.service import FlavorSpec
 from liteimages.db import revisions
 from liteimages.db.base import utcnow
-from liteimages.errors import Conflict, InvalidArgument, NotFound
+from liteimages.errors import Conflict, NotFound
 from liteimages.identity.policy import require_administrator, require_system
 
 MAX_COUNT = 1_000_000
@@ -88,11 +88,7 @@ class FlavorAdmin:
         flavor = self._find(name, lock=True, key_share=True)
         before = rep.flavor(flavor)
         check_if_match(f"Flavor {name}", before, if_match)
-        unknown = set(changes) - MUTABLE_FIELDS
-        if unknown:
-            field = sorted(unknown)[0]
-            changeable = ", ".join(sorted(MUTABLE_FIELDS))
-            raise InvalidArgument(field, f"cannot be changed; changeable: {changeable}")
+        check_changeable(changes, MUTABLE_FIELDS, CREATE_FIELDS)
         merged = {**before, **changes}
         spec = parse_flavor(
             {key: merged[key] for key in CREATE_FIELDS - {"created_at", "updated_at"}}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from liteimages.admin.representations import Representation
 from liteimages.audit.trail import Actor, record
 from liteimages.catalog import service
 from liteimages.catalog.enums import Arch, ImageStatus, ServerType, Visibility
+from liteimages.catalog.ids import is_image_id
 from liteimages.catalog.models import Flavor, Image, ImageFlavor, ImageShare
 from liteimages.catalog.query import MAX_FLAVOR_NAME, MAX_IMAGE_NAME
 from liteimages.catalog.service import ImageSpec
@@ -29,7 +30,14 @@ from liteimages.identity.policy import (
     require_system,
 )
 
-DESCRIPTIVE = ("os", "os_version", "accelerator", "driver_version", "cann_version", "cuda_version")
+# Times outside this range cannot be stored on every database or shown as four-digit years.
+MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_TIME = datetime(9999, 12, 30, tzinfo=UTC)
+# Descriptive fields and their column widths.
+DESCRIPTIVE = {
+    "os": 64, "os_version": 64, "accelerator": 16, "driver_version": 64, "cann_version": 64,
+    "cuda_version": 64,
+}  # fmt: skip
 MAX_DESCRIPTION = 4096
 MAX_TAGS = 64
 MAX_SHARES = 1024
@@ -48,7 +56,7 @@ def parse_image(document: Mapping[str, Any]) -> tuple[ImageSpec, list[str], list
     visibility = fields.choice(document, "visibility", Visibility, default=Visibility.PUBLIC)
     spec = ImageSpec(
         id=fields.text(document, "id", 36, default=None),
-        name=fields.text(document, "name", MAX_IMAGE_NAME, min_length=1),
+        name=check_name(document, "name", MAX_IMAGE_NAME),
         arch=fields.choice(document, "arch", Arch),
         server_type=fields.choice(document, "server_type", ServerType),
         status=fields.choice(document, "status", ImageStatus, default=ImageStatus.ACTIVE),
@@ -59,7 +67,10 @@ def parse_image(document: Mapping[str, Any]) -> tuple[ImageSpec, list[str], list
         protected=fields.boolean(document, "protected", default=False),
         created_at=parse_time(document, "created_at"),
         updated_at=parse_time(document, "updated_at"),
-        **{name: fields.text(document, name, 64, default="") for name in DESCRIPTIVE},
+        **{
+            name: fields.text(document, name, width, default="")
+            for name, width in DESCRIPTIVE.items()
+        },
     )
     flavors = fields.string_list(document, "flavors", 4096, MAX_FLAVOR_NAME, default=[])
     shared = fields.string_list(document, "shared_with", MAX_SHARES, 64, default=[])
@@ -84,7 +95,40 @@ def parse_time(document: Mapping[str, Any], name: str) -> datetime | None:
         raise InvalidArgument(name, "must be an ISO 8601 time such as 2025-01-02T03:04:05Z")
     if moment.tzinfo is None:
         raise InvalidArgument(name, "must include a time zone, such as Z for UTC")
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = datetime.min.replace(tzinfo=UTC)
+    if not MIN_TIME <= moment <= MAX_TIME:
+        raise InvalidArgument(name, "must be between 1970-01-01T00:00:00Z and 9999-12-30T00:00:00Z")
     return moment
+
+
+def check_changeable(
+    changes: Mapping[str, Any], mutable: frozenset[str], known: frozenset[str]
+) -> None:
+    """Raise for the first field of `changes` that is unknown or cannot change."""
+    for name in sorted(set(changes) - mutable):
+        if name in known:
+            changeable = ", ".join(sorted(mutable))
+            raise InvalidArgument(name, f"cannot be changed; changeable: {changeable}")
+        raise InvalidArgument(
+            name, f"is not a known field; changeable: {', '.join(sorted(mutable))}"
+        )
+
+
+def check_image_id(image_id: str) -> None:
+    """Raise `InvalidArgument` unless `image_id` is a well-formed image id."""
+    if not is_image_id(image_id):
+        raise InvalidArgument("id", "must be a UUID such as d7811cdb-b0c6-44fe-9931-1f3b2b6ef477")
+
+
+def check_name(document: Mapping[str, Any], name: str, max_length: int) -> str:
+    """Read a required display name: not blank and without control characters."""
+    value: str = fields.text(document, name, max_length, min_length=1)
+    if not value.strip() or any(not character.isprintable() for character in value):
+        raise InvalidArgument(name, "must not be blank or contain control characters")
+    return value
 
 
 class ImageAdmin:
@@ -109,6 +153,7 @@ class ImageAdmin:
 
     def get(self, image_id: str) -> Representation:
         """Return one image the actor may administer."""
+        check_image_id(image_id)
         image = service.get_image(self.session, image_id)
         self._require(Visibility(image.visibility), image.owner_project_id, "ShowImage")
         return self.represent(image)
@@ -118,12 +163,7 @@ class ImageAdmin:
     ) -> Representation:
         """Apply `changes` to an image, refusing a stale `if_match`."""
         image, before = self._locked(image_id, if_match, "UpdateImage")
-        unknown = set(changes) - MUTABLE_FIELDS
-        if unknown:
-            name = sorted(unknown)[0]
-            raise InvalidArgument(
-                name, f"cannot be changed; changeable: {', '.join(sorted(MUTABLE_FIELDS))}"
-            )
+        check_changeable(changes, MUTABLE_FIELDS, CREATE_FIELDS)
         self._apply(image, changes)
         self._check_visibility(image)
         image.updated_at = utcnow()
@@ -241,7 +281,8 @@ class ImageAdmin:
     def _locked(
         self, image_id: str, if_match: str | None, operation: str
     ) -> tuple[Image, Representation]:
-        image = self.session.get(Image, image_id, with_for_update=True) if image_id else None
+        check_image_id(image_id)
+        image = self.session.get(Image, image_id, with_for_update=True)
         if image is None:
             raise NotFound(image_id)
         self._require(Visibility(image.visibility), image.owner_project_id, operation)
@@ -251,7 +292,7 @@ class ImageAdmin:
 
     def _apply(self, image: Image, changes: Mapping[str, Any]) -> None:
         if "name" in changes:
-            image.name = fields.text(changes, "name", MAX_IMAGE_NAME, min_length=1)
+            image.name = check_name(changes, "name", MAX_IMAGE_NAME)
         if "status" in changes:
             image.status = fields.choice(changes, "status", ImageStatus).value
         if "visibility" in changes:
@@ -268,9 +309,9 @@ class ImageAdmin:
             image.tags = fields.string_list(changes, "tags", MAX_TAGS, 64)
         if "protected" in changes:
             image.protected = fields.boolean(changes, "protected")
-        for name in DESCRIPTIVE:
+        for name, width in DESCRIPTIVE.items():
             if name in changes:
-                setattr(image, name, fields.text(changes, name, 64))
+                setattr(image, name, fields.text(changes, name, width))
 
     def _check_visibility(self, image: Image) -> None:
         visibility = Visibility(image.visibility)

@@ -24,9 +24,12 @@ def timestamp(moment: datetime | None) -> str | None:
     """Return an ISO 8601 UTC timestamp such as 2026-01-02T03:04:05Z."""
     if moment is None:
         return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (
-        f".{moment.microsecond:06d}Z" if moment.microsecond else "Z"
+    # Explicit padding: strftime("%Y") drops leading zeros of years before 1000 on Linux.
+    text = (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
     )
+    return text + (f".{moment.microsecond:06d}Z" if moment.microsecond else "Z")
 
 
 def image(record: Image, flavors: Sequence[str], shared_with: Sequence[str]) -> Representation:

@@ -26,7 +26,7 @@ from liteimages.admin.representations import etag
 from liteimages.audit.trail import Actor
 from liteimages.errors import Conflict, InvalidArgument
 from liteimages.identity.principal import Caller
-from liteimages.runtime import Runtime
+from liteimages.runtime import Runtime, database_unavailable_as_error
 from liteimages.web.asgi import (
     Message,
     Receive,
@@ -57,8 +57,11 @@ class AdminCall:
     body: bytes
 
     def path(self, name: str) -> str:
-        """Return the path parameter `name`."""
-        return str(self.request.path_params[name])
+        """Return the path parameter `name`; PostgreSQL cannot compare text with NUL in it."""
+        value = str(self.request.path_params[name])
+        if "\x00" in value:
+            raise InvalidArgument(name, "must not contain NUL characters")
+        return value
 
     @property
     def if_match(self) -> str | None:
@@ -93,6 +96,8 @@ class AdminCall:
             raise InvalidArgument(name, "must be given at most once")
         if not values[0]:
             raise InvalidArgument(name, "must not be empty")
+        if "\x00" in values[0]:
+            raise InvalidArgument(name, "must not contain NUL characters")
         return values[0]
 
 
@@ -126,7 +131,8 @@ async def read(call: AdminCall, use_case: Callable[[Session], T]) -> T:
         with call.runtime.database.read() as session:
             return use_case(session)
 
-    return await anyio.to_thread.run_sync(run)
+    with database_unavailable_as_error(call.actor.request_id):
+        return await anyio.to_thread.run_sync(run)
 
 
 async def write(call: AdminCall, use_case: Callable[[Session], T]) -> T:
@@ -134,21 +140,24 @@ async def write(call: AdminCall, use_case: Callable[[Session], T]) -> T:
 
     A write that lost a race with a concurrent one (a unique key taken in between,
     a row deleted in between, a PostgreSQL serialization failure or deadlock)
-    raises `Conflict` (409) instead of an internal error.
+    raises `Conflict` (409) instead of an internal error. A database that cannot be
+    reached raises `ServiceUnavailable` (503) and the write is rolled back, unless the
+    connection dropped during COMMIT, when the write may have been applied.
     """
 
     def run() -> T:
         with call.runtime.database.write() as session:
             return use_case(session)
 
-    try:
-        result = await anyio.to_thread.run_sync(run)
-    except (IntegrityError, StaleDataError):
-        raise Conflict(CONCURRENT_CHANGE) from None
-    except DBAPIError as error:
-        if getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+    with database_unavailable_as_error(call.actor.request_id):
+        try:
+            result = await anyio.to_thread.run_sync(run)
+        except (IntegrityError, StaleDataError):
             raise Conflict(CONCURRENT_CHANGE) from None
-        raise
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+                raise Conflict(CONCURRENT_CHANGE) from None
+            raise
     try:
         await call.runtime.refresh()
     except SQLAlchemyError as error:
