@@ -16,8 +16,17 @@ from support.server import DEMO_AK, DEMO_SK
 CONNECTION_OPTIONS = {"--endpoint", "--ak", "--sk", "--project-id", "--token", "--profile"}
 
 
+def subcommand(group: click.Group, name: str) -> click.Command:
+    # The top-level group loads its subcommands on demand, so ask it instead of reading
+    # `group.commands`.
+    command = group.get_command(click.Context(group), name)
+    assert command is not None, name
+    return command
+
+
 def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    for name, command in sorted(group.commands.items()):
+    for name in sorted(group.list_commands(click.Context(group))):
+        command = subcommand(group, name)
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from command_paths(command, (*prefix, name))
@@ -27,7 +36,7 @@ def command_at(path: tuple[str, ...]) -> click.Command:
     command: click.Command = cli
     for name in path:
         assert isinstance(command, click.Group)
-        command = command.commands[name]
+        command = subcommand(command, name)
     return command
 
 
