@@ -14,6 +14,10 @@ from liteimages.catalog.records import FlavorRecord, ImageRecord, encode_flavor,
 from liteimages.catalog.view import CatalogView
 from liteimages.db import revisions
 
+# Rows are fetched in batches, so a large catalog never has all its raw rows in memory
+# next to the records built from them.
+IMAGE_BATCH = 5000
+
 
 def load_view(session: Session) -> CatalogView:
     """Read every image, flavor, link and share, and return them as a view.
@@ -43,7 +47,7 @@ def load_view(session: Session) -> CatalogView:
                 Image.owner_project_id,
                 Image.created_at,
                 Image.updated_at,
-            )
+            ).execution_options(yield_per=IMAGE_BATCH)
         )
     ]
     return CatalogView(revision, images, list(flavors.values()))
