@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -13,10 +14,34 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = Path("liteimages-data")
 DEFAULT_POLL_INTERVAL = 0.5
+# While the database cannot be reached, the catalog is served from memory for this many
+# seconds after the last successful refresh. Later catalog calls fail with 503.
+DEFAULT_MAX_STALENESS = 300.0
+RATE_UNITS = {"s": 1.0, "min": 60.0}
 
 
 class SettingsError(ValueError):
     """An environment variable holds a value of the wrong form."""
+
+
+def _rate(env: Mapping[str, str], name: str) -> float:
+    try:
+        return parse_rate(env[name])
+    except SettingsError as error:
+        raise SettingsError(f"{name}: {error}") from None
+
+
+def _limits_from_env(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for name in ("rate_limit_key", "rate_limit_project"):
+        variable = f"LITEIMAGES_{name.upper()}"
+        if env.get(variable):
+            values[name] = _rate(env, variable)
+        if env.get(f"{variable}_BURST"):
+            values[f"{name}_burst"] = _number(env, f"{variable}_BURST", int)
+    if env.get("LITEIMAGES_MAX_STALENESS"):
+        values["max_staleness"] = _number(env, "LITEIMAGES_MAX_STALENESS", float)
+    return values
 
 
 def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float]) -> int | float:
@@ -26,6 +51,25 @@ def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float]) ->
     except ValueError:
         what = "a whole number" if kind is int else "a number"
         raise SettingsError(f"{name} must be {what}, got {raw!r}") from None
+
+
+def parse_rate(text: str) -> float:
+    """Parse a request rate such as `20/s`, `600/min` or a bare `20` (per second).
+
+    Return requests per second; 0 means no limit. Raise `SettingsError` otherwise.
+    """
+    count, slash, unit = text.strip().partition("/")
+    try:
+        value = float(count)
+    except ValueError:
+        value = -1.0
+    known_unit = unit in RATE_UNITS if slash else True
+    if not known_unit or not math.isfinite(value) or value < 0:
+        raise SettingsError(
+            f"invalid rate {text!r}: expected requests per second or minute, "
+            "such as 20/s or 600/min, or 0 for no limit"
+        )
+    return value / RATE_UNITS.get(unit, 1.0)
 
 
 @dataclass(frozen=True)
@@ -44,6 +88,13 @@ class Settings:
     # Behind a reverse proxy that rewrites Host, verify signatures against the
     # X-Forwarded-Host it sets instead. Enable only when every request passes the proxy.
     trust_forwarded_host: bool = False
+    # Request limits of the whole instance, in requests per second (0: no limit), and
+    # their bursts (0: one second's worth). Each worker enforces 1/workers of them.
+    rate_limit_key: float = 0.0
+    rate_limit_key_burst: int = 0
+    rate_limit_project: float = 0.0
+    rate_limit_project_burst: int = 0
+    max_staleness: float = DEFAULT_MAX_STALENESS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +125,7 @@ class Settings:
             values["trust_forwarded_host"] = True
         if "LITEIMAGES_POLL_INTERVAL" in env:
             values["poll_interval"] = _number(env, "LITEIMAGES_POLL_INTERVAL", float)
+        values.update(_limits_from_env(env))
         return replace(settings, **values)  # type: ignore[arg-type]
 
     def to_env(self) -> dict[str, str]:
@@ -87,6 +139,11 @@ class Settings:
             "LITEIMAGES_POLL_INTERVAL": str(self.poll_interval),
             "LITEIMAGES_DEMO": "1" if self.demo else "",
             "LITEIMAGES_TRUST_FORWARDED_HOST": "1" if self.trust_forwarded_host else "",
+            "LITEIMAGES_RATE_LIMIT_KEY": repr(self.rate_limit_key),
+            "LITEIMAGES_RATE_LIMIT_KEY_BURST": str(self.rate_limit_key_burst),
+            "LITEIMAGES_RATE_LIMIT_PROJECT": repr(self.rate_limit_project),
+            "LITEIMAGES_RATE_LIMIT_PROJECT_BURST": str(self.rate_limit_project_burst),
+            "LITEIMAGES_MAX_STALENESS": repr(self.max_staleness),
         }
         if self.secret_key:
             env["LITEIMAGES_SECRET_KEY"] = self.secret_key

@@ -1,27 +1,48 @@
 """The core of one worker: database, catalog view, credential caches and their refresh.
 
+While the database cannot be reached, the worker keeps serving its catalog view with
+the credentials it has cached. After `Settings.max_staleness` seconds without a
+successful refresh, `check_fresh` raises `ServiceUnavailable`.
+
 The web layer and the CLI use this object; it knows nothing of HTTP.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 
 import anyio.to_thread
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from liteimages.catalog.loader import load_view
 from liteimages.catalog.view import CatalogView
 from liteimages.config import Settings
 from liteimages.db import revisions
 from liteimages.db.engine import Database
+from liteimages.errors import ServiceUnavailable
 from liteimages.identity.authenticator import Authenticator
 from liteimages.identity.cache import CredentialCache
-from liteimages.identity.lockout import Lockout
+from liteimages.identity.lockout import (
+    LOCKOUT_REVISION,
+    Lockout,
+    LockoutState,
+    LockoutStore,
+    load_lockouts,
+)
 from liteimages.identity.secretbox import SecretBox
+from liteimages.identity.throttle import RateLimit, Throttle
+from liteimages.observability.metrics import observe_refresh, record_catalog_view
 
 logger = logging.getLogger(__name__)
+
+# Errors that mean the database cannot be reached or is overloaded right now, as opposed
+# to a query that is wrong: a lost or refused connection, or no pooled connection free.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 
 
 class Runtime:
@@ -32,10 +53,12 @@ class Runtime:
         self.database = Database(settings.resolved_database_url)
         self.box = SecretBox(settings.load_secret_key())
         self.credentials = CredentialCache(self.database, self.box)
-        self.authenticator = Authenticator(self.credentials, Lockout())
+        self.lockout = Lockout(store=LockoutStore(self.database))
+        self.authenticator = Authenticator(self.credentials, self.lockout)
+        self.throttle = _throttle_of(settings)
         self.view = CatalogView(-1, [], [])
         self._revisions: dict[str, int] = {}
-        # Monotonic time of the last successful read of the revisions.
+        # Monotonic time of the last successful refresh (or load).
         self.fresh_at = 0.0
 
     def load(self) -> None:
@@ -43,14 +66,18 @@ class Runtime:
         with self.database.snapshot() as session:
             self._revisions = revisions.read_all(session)
             self.view = load_view(session)
+            self.lockout.replace(load_lockouts(session))
         self.fresh_at = time.monotonic()
+        record_catalog_view(self.view)
 
+    @observe_refresh
     async def refresh(self) -> None:
-        """Reload what changed since the last refresh: the catalog, the credentials or both."""
+        """Reload what changed since the last refresh: the catalog, credentials, lockouts."""
         current = await anyio.to_thread.run_sync(self._read_revisions)
-        self.fresh_at = time.monotonic()
         if current.get(revisions.IDENTITY) != self._revisions.get(revisions.IDENTITY):
             self.credentials.invalidate()
+        if current.get(LOCKOUT_REVISION) != self._revisions.get(LOCKOUT_REVISION):
+            self.lockout.replace(await anyio.to_thread.run_sync(self._load_lockouts))
         if current.get(revisions.CATALOG) != self.view.revision:
             self.view = await anyio.to_thread.run_sync(self._load_view)
             logger.info(
@@ -58,6 +85,12 @@ class Runtime:
                 extra={"revision": self.view.revision, "images": self.view.image_count},
             )
         self._revisions = current
+        self.fresh_at = time.monotonic()
+
+    def check_fresh(self) -> None:
+        """Raise `ServiceUnavailable` if the last successful refresh is older than allowed."""
+        if time.monotonic() - self.fresh_at > self.settings.max_staleness:
+            raise ServiceUnavailable()
 
     async def poll(self) -> None:
         """Refresh every poll interval until cancelled; database errors are logged, not raised."""
@@ -77,7 +110,8 @@ class Runtime:
                 failures = 0
 
     def close(self) -> None:
-        """Release database connections."""
+        """Stop the lockout writer and release database connections."""
+        self.lockout.close()
         self.database.dispose()
 
     def _read_revisions(self) -> dict[str, int]:
@@ -87,3 +121,26 @@ class Runtime:
     def _load_view(self) -> CatalogView:
         with self.database.snapshot() as session:
             return load_view(session)
+
+    def _load_lockouts(self) -> list[LockoutState]:
+        with self.database.read() as session:
+            return load_lockouts(session)
+
+
+def _throttle_of(settings: Settings) -> Throttle:
+    workers = max(1, settings.workers)
+    return Throttle(
+        RateLimit.of(settings.rate_limit_key, settings.rate_limit_key_burst, workers),
+        RateLimit.of(settings.rate_limit_project, settings.rate_limit_project_burst, workers),
+    )
+
+
+@contextlib.contextmanager
+def database_unavailable_as_error(request_id: str | None = None) -> Iterator[None]:
+    """Turn an unreachable database into `ServiceUnavailable` (503), logging the cause."""
+    try:
+        yield
+    except DATABASE_UNAVAILABLE as error:
+        cause = getattr(error, "orig", None) or error
+        logger.warning("database unavailable: %s", cause, extra={"request_id": request_id})
+        raise ServiceUnavailable() from error

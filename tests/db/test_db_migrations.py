@@ -65,7 +65,7 @@ def test_migration_seeds_revision_counters(database: Database) -> None:
     upgrade(database.engine)
 
     with database.read() as session:
-        assert revisions.read_all(session) == {"catalog": 0, "identity": 0}
+        assert revisions.read_all(session) == {"catalog": 0, "identity": 0, "lockout": 0}
 
 
 def test_schema_matches_models(database: Database) -> None:
@@ -122,4 +122,4 @@ def test_concurrent_processes_migrate_once(database: Database) -> None:
     assert [process.returncode for process in processes] == [0, 0, 0], errors
     assert is_current(database.engine)
     with database.read() as session:
-        assert revisions.read_all(session) == {"catalog": 0, "identity": 0}
+        assert revisions.read_all(session) == {"catalog": 0, "identity": 0, "lockout": 0}

@@ -4,16 +4,133 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 import uvicorn
 
 from liteimages.cli.context import open_box, open_database, settings_from, storage_options
-from liteimages.config import DEFAULT_HOST, DEFAULT_PORT
+from liteimages.config import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_STALENESS,
+    DEFAULT_PORT,
+    SettingsError,
+    parse_rate,
+)
 from liteimages.demo import DemoCredentials, seed_demo
 from liteimages.identity.credentials import check_secret_box
 from liteimages.identity.secretbox import SecretBoxError
+from liteimages.observability.logs import LOG_FORMATS, logging_config, resolve_format
+from liteimages.observability.workers import METRICS_VARIABLE, worker_metrics_directory
+
+# Seconds uvicorn waits on SIGTERM for requests in flight before it cancels them. A
+# catalog request takes milliseconds, and one that waits on the database gives up after
+# the 10 s pool timeout. Keep it below the orchestrator's kill delay (30 s in Kubernetes).
+GRACEFUL_SHUTDOWN_S = 10
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class RateType(click.ParamType[float]):
+    """A request rate such as 20/s or 600/min, converted to requests per second."""
+
+    name = "RATE"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_rate(str(value))
+        except SettingsError as error:
+            self.fail(str(error), param, ctx)
+
+
+def limit_options(function: F) -> F:
+    """Add the request-limit and staleness options of `serve`."""
+    options = [
+        click.option(
+            "--rate-limit-key",
+            envvar="LITEIMAGES_RATE_LIMIT_KEY",
+            type=RateType(),
+            default="0",
+            help="Catalog requests per access key (or per user, for tokens) and instance, "
+            "such as 50/s or 3000/min. Default: no limit.",
+        ),
+        click.option(
+            "--rate-limit-key-burst",
+            envvar="LITEIMAGES_RATE_LIMIT_KEY_BURST",
+            type=click.IntRange(min=0),
+            default=0,
+            help="Requests one credential may send at once. Default: one second's worth.",
+        ),
+        click.option(
+            "--rate-limit-project",
+            envvar="LITEIMAGES_RATE_LIMIT_PROJECT",
+            type=RateType(),
+            default="0",
+            help="Catalog requests per project and instance, such as 200/s or 6000/min. "
+            "Default: no limit.",
+        ),
+        click.option(
+            "--rate-limit-project-burst",
+            envvar="LITEIMAGES_RATE_LIMIT_PROJECT_BURST",
+            type=click.IntRange(min=0),
+            default=0,
+            help="Requests a project may send at once. Default: one second's worth.",
+        ),
+        click.option(
+            "--max-staleness",
+            envvar="LITEIMAGES_MAX_STALENESS",
+            type=click.FloatRange(min=1.0),
+            default=DEFAULT_MAX_STALENESS,
+            show_default=True,
+            help="Seconds the catalog is served from memory after the last successful "
+            "database refresh. Later catalog calls fail with 503 until the database is back.",
+        ),
+    ]
+    # Decorators apply innermost first, so reversing keeps --help in the listed order.
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def observability_options(function: F) -> F:
+    """Add the log and metrics options of `serve`."""
+    options = [
+        click.option(
+            "--log-format",
+            envvar="LITEIMAGES_LOG_FORMAT",
+            type=click.Choice(LOG_FORMATS),
+            default="auto",
+            show_default=True,
+            help="Log line format on standard error: json, console, or auto for console "
+            "on a terminal and JSON otherwise.",
+        ),
+        click.option(
+            "--access-log/--no-access-log",
+            envvar="LITEIMAGES_ACCESS_LOG",
+            # Off by default: an access line costs about a quarter of the catalog list's
+            # throughput (docs/benchmarks.md), and /metrics counts every request anyway.
+            default=False,
+            show_default=True,
+            help="Log one line per request, at level info.",
+        ),
+        click.option(
+            "--metrics/--no-metrics",
+            envvar=METRICS_VARIABLE,
+            default=True,
+            show_default=True,
+            help="Serve Prometheus metrics at GET /metrics, without authentication.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
 
 
 @click.command()
@@ -58,6 +175,8 @@ from liteimages.identity.secretbox import SecretBoxError
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
+@limit_options
+@observability_options
 @storage_options
 def serve(
     host: str,
@@ -68,6 +187,14 @@ def serve(
     log_level: str,
     data_dir: Path,
     database_url: str | None,
+    rate_limit_key: float,
+    rate_limit_key_burst: int,
+    rate_limit_project: float,
+    rate_limit_project_burst: int,
+    max_staleness: float,
+    log_format: str,
+    access_log: bool,
+    metrics: bool,
 ) -> None:
     """Run the HTTP server."""
     settings = settings_from(
@@ -78,6 +205,11 @@ def serve(
         workers=workers,
         demo=demo,
         trust_forwarded_host=trust_forwarded_host,
+        rate_limit_key=rate_limit_key,
+        rate_limit_key_burst=rate_limit_key_burst,
+        rate_limit_project=rate_limit_project,
+        rate_limit_project_burst=rate_limit_project_burst,
+        max_staleness=max_staleness,
     )
     database = open_database(settings)
     box = open_box(settings)
@@ -93,17 +225,29 @@ def serve(
     database.dispose()
     # Workers rebuild their settings from these variables.
     os.environ.update(settings.to_env())
-    uvicorn.run(
-        "liteimages.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        access_log=False,
-        server_header=False,
-        timeout_graceful_shutdown=10,
+    os.environ[METRICS_VARIABLE] = "1" if metrics else "0"
+
+    log_config = logging_config(
+        resolve_format(log_format, sys.stderr), log_level, access_log=access_log
     )
+    # With several workers, /metrics adds up the values that every worker keeps in this folder.
+    with worker_metrics_directory(workers, enabled=metrics):
+        uvicorn.run(
+            "liteimages.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=log_config,
+            log_level=log_level,
+            # liteimages.access writes the access lines, with the caller's identity.
+            access_log=False,
+            # liteimages uses no client address, so uvicorn need not rewrite it from
+            # X-Forwarded-For on every request.
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
 
 
 def print_demo(credentials: DemoCredentials, host: str, port: int) -> None:

@@ -1,22 +1,150 @@
-"""Lock an access key for a while after too many failed signatures in a row."""
+"""Lock an access key for a while after too many failed signatures in a row.
+
+A `Lockout` without a store counts failures in this process only. With a
+`LockoutStore` it also writes each failure, and each reset after a success, to the
+`lockouts` table and bumps the lockout revision. Every worker reloads the table when
+that revision changes, so a lock reaches every worker and instance within one
+revision poll. `check`, and a success on a key with no recorded failures, read memory
+only.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+import anyio.to_thread
+from sqlalchemy import Integer, String, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from liteimages.db import revisions
+from liteimages.db.base import Base, UTCDateTime, utcnow
+from liteimages.db.engine import Database
 from liteimages.identity.errors import AccessKeyLocked
+
+logger = logging.getLogger(__name__)
 
 THRESHOLD = 5
 DURATION_SECONDS = 300.0
+# The revision counter bumped by every change to the lockouts table.
+LOCKOUT_REVISION = "lockout"
+# Database writes waiting beyond this many are dropped, but the failure still counts in memory.
+MAX_PENDING_WRITES = 10_000
+
+
+class LockoutRecord(Base):
+    """The consecutive signature failures of an access key, and the end of its lock."""
+
+    __tablename__ = "lockouts"
+
+    access_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+@dataclass(frozen=True, slots=True)
+class LockoutState:
+    """One row of the lockouts table: failures since the last reset, and the lock's end."""
+
+    access_key: str
+    failures: int
+    locked_until: datetime | None
+
+
+def _state(record: LockoutRecord) -> LockoutState:
+    return LockoutState(record.access_key, record.failures, record.locked_until)
+
+
+def load_lockouts(session: Session) -> list[LockoutState]:
+    """Return the keys that have failures or a lock that has not ended."""
+    query = select(LockoutRecord).where(
+        or_(LockoutRecord.failures > 0, LockoutRecord.locked_until > utcnow())
+    )
+    return [_state(record) for record in session.scalars(query)]
+
+
+class LockoutStore:
+    """Writes failures and resets to the lockouts table that every worker shares."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def add_failure(self, access_key: str, threshold: int, duration: float) -> LockoutState:
+        """Count one failure, locking the key when it reaches `threshold`.
+
+        A failure while the key is locked changes nothing: the lock is neither
+        extended nor followed by a second one.
+        """
+        now = utcnow()
+        with self._database.write() as session:
+            session.execute(self._insert_missing(access_key))
+            # FOR UPDATE serialises concurrent failures on PostgreSQL. On SQLite the write
+            # transaction has locked the whole database already.
+            record = session.get(LockoutRecord, access_key, with_for_update=True)
+            assert record is not None
+            if record.locked_until is not None and record.locked_until > now:
+                return _state(record)
+            record.failures += 1
+            if record.failures >= threshold:
+                record.failures = 0
+                record.locked_until = now + timedelta(seconds=duration)
+            revisions.bump(session, LOCKOUT_REVISION)
+            return _state(record)
+
+    def reset(self, access_key: str) -> LockoutState | None:
+        """Clear the failure count after a success. A lock that has not ended stays."""
+        now = utcnow()
+        with self._database.write() as session:
+            record = session.get(LockoutRecord, access_key, with_for_update=True)
+            if record is None:
+                return None
+            if record.failures == 0:
+                return _state(record)
+            revisions.bump(session, LOCKOUT_REVISION)
+            if record.locked_until is None or record.locked_until <= now:
+                session.delete(record)
+                return None
+            record.failures = 0
+            return _state(record)
+
+    def _insert_missing(self, access_key: str) -> postgresql.Insert | sqlite.Insert:
+        row = {"access_key": access_key, "failures": 0, "locked_until": None}
+        if self._database.is_sqlite:
+            return sqlite.insert(LockoutRecord).values(row).on_conflict_do_nothing()
+        return postgresql.insert(LockoutRecord).values(row).on_conflict_do_nothing()
+
+
+class _Entry:
+    """The state of one key in this process. `locked_until` is monotonic time, 0 if unlocked."""
+
+    __slots__ = ("failures", "locked_until", "pending")
+
+    def __init__(self, failures: int = 0, locked_until: float = 0.0) -> None:
+        self.failures = failures
+        self.locked_until = locked_until
+        # Database writes queued for this key and not yet settled.
+        self.pending = 0
+
+    def is_idle(self) -> bool:
+        return not self.failures and not self.locked_until and not self.pending
 
 
 class Lockout:
-    """Counts consecutive signature failures per access key, in this process.
+    """Counts consecutive signature failures per access key and locks keys that fail too often.
 
-    NOTE: the counts live in one worker's memory, so with several workers an
-    attacker gets up to THRESHOLD tries per worker before every worker locks.
+    Failures count in memory at once, so this process locks a key on its own
+    threshold-th failure even before the database write lands. With a store, the
+    database is the authority for the count: the count a write returns replaces the one
+    in memory once no write for the key is pending, and a lock seen in either place
+    applies. When the database cannot be reached, counting continues in memory, per
+    process.
     """
 
     def __init__(
@@ -24,33 +152,160 @@ class Lockout:
         threshold: int = THRESHOLD,
         duration: float = DURATION_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        store: LockoutStore | None = None,
     ) -> None:
         self.threshold = threshold
         self.duration = duration
         self._clock = clock
-        self._failures: dict[str, int] = {}
-        self._locked_until: dict[str, float] = {}
+        self._store = store
+        self._entries: dict[str, _Entry] = {}
+        self._writes: asyncio.Queue[tuple[str, bool]] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._failed_writes = 0
 
     def check(self, access_key: str) -> None:
         """Raise `AccessKeyLocked` if the key is locked now."""
-        until = self._locked_until.get(access_key)
-        if until is None:
+        entry = self._entries.get(access_key)
+        if entry is None or not entry.locked_until:
             return
-        remaining = until - self._clock()
+        remaining = entry.locked_until - self._clock()
         if remaining > 0:
             raise AccessKeyLocked(math.ceil(remaining))
-        del self._locked_until[access_key]
+        entry.locked_until = 0.0
+        self._forget_if_idle(access_key, entry)
 
     def record_failure(self, access_key: str) -> None:
         """Count a failed signature, and lock the key when the threshold is reached."""
-        failures = self._failures.get(access_key, 0) + 1
-        if failures >= self.threshold:
-            self._failures.pop(access_key, None)
-            self._locked_until[access_key] = self._clock() + self.duration
-            return
-        self._failures[access_key] = failures
+        entry = self._entries.get(access_key)
+        if entry is None:
+            entry = self._entries[access_key] = _Entry()
+        entry.failures += 1
+        if entry.failures >= self.threshold:
+            entry.failures = 0
+            entry.locked_until = self._clock() + self.duration
+        self._queue_write(access_key, entry, failed=True)
 
     def record_success(self, access_key: str) -> None:
-        """Reset the count of consecutive failures."""
-        if access_key in self._failures:
-            del self._failures[access_key]
+        """Reset the count of consecutive failures. A key with none costs one dictionary lookup."""
+        entry = self._entries.get(access_key)
+        if entry is None or not entry.failures:
+            return
+        entry.failures = 0
+        self._queue_write(access_key, entry, failed=False)
+        self._forget_if_idle(access_key, entry)
+
+    def replace(self, states: Iterable[LockoutState]) -> None:
+        """Take the counts and locks just read from the database.
+
+        A key with a write still pending keeps its count in memory, and no lock
+        known here is shortened.
+        """
+        entries = {state.access_key: self._entry_of(state) for state in states}
+        for access_key, old in self._entries.items():
+            new = entries.get(access_key)
+            if new is None:
+                if old.pending or old.locked_until:
+                    entries[access_key] = old
+                continue
+            new.locked_until = max(old.locked_until, new.locked_until)
+            if old.pending:
+                new.failures = old.failures
+                new.pending = old.pending
+        self._entries = entries
+
+    async def flush(self) -> None:
+        """Wait until every queued database write has been settled."""
+        if self._writes is not None:
+            await self._writes.join()
+
+    def close(self) -> None:
+        """Stop the database writer and drop the writes still queued."""
+        writer, self._writer, self._writes = self._writer, None, None
+        if writer is not None and not writer.get_loop().is_closed():
+            writer.cancel()
+
+    def _entry_of(self, state: LockoutState) -> _Entry:
+        locked_until = 0.0
+        if state.locked_until is not None:
+            remaining = (state.locked_until - utcnow()).total_seconds()
+            if remaining > 0:
+                locked_until = self._clock() + remaining
+        return _Entry(state.failures, locked_until)
+
+    def _forget_if_idle(self, access_key: str, entry: _Entry) -> None:
+        if entry.is_idle():
+            self._entries.pop(access_key, None)
+
+    def _queue_write(self, access_key: str, entry: _Entry, *, failed: bool) -> None:
+        if self._store is None:
+            return
+        writes = self._start_writer()
+        if writes is None:
+            return
+        try:
+            writes.put_nowait((access_key, failed))
+        except asyncio.QueueFull:
+            self._log_failed_write(access_key, "the queue of lockout writes is full")
+            return
+        entry.pending += 1
+
+    def _start_writer(self) -> asyncio.Queue[tuple[str, bool]] | None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # Called outside an event loop, as by a synchronous test: count in memory only.
+            return None
+        writer = self._writer
+        if self._writes is not None and writer is not None and writer.get_loop() is loop:
+            return self._writes
+        self._writes = asyncio.Queue(MAX_PENDING_WRITES)
+        self._writer = loop.create_task(self._write_all(self._writes))
+        return self._writes
+
+    async def _write_all(self, writes: asyncio.Queue[tuple[str, bool]]) -> None:
+        # One writer per process keeps this process's writes for a key in order, so a
+        # reset never lands before a failure that was counted before it.
+        while True:
+            access_key, failed = await writes.get()
+            try:
+                state = await anyio.to_thread.run_sync(self._write, access_key, failed)
+            except SQLAlchemyError as error:
+                self._log_failed_write(access_key, str(error.__cause__ or error))
+                self._settle(access_key)
+            except Exception:
+                # Keep the writer alive: without it no later failure would reach the database.
+                logger.exception("lockout write for access key %s failed", access_key)
+                self._settle(access_key)
+            else:
+                self._settle(access_key, written=True, state=state)
+            finally:
+                writes.task_done()
+
+    def _write(self, access_key: str, failed: bool) -> LockoutState | None:
+        assert self._store is not None
+        if failed:
+            return self._store.add_failure(access_key, self.threshold, self.duration)
+        return self._store.reset(access_key)
+
+    def _settle(
+        self, access_key: str, *, written: bool = False, state: LockoutState | None = None
+    ) -> None:
+        """Apply the outcome of one write. A written `state` of None means the row was deleted."""
+        entry = self._entries.setdefault(access_key, _Entry())
+        entry.pending = max(0, entry.pending - 1)
+        if state is not None:
+            entry.locked_until = max(entry.locked_until, self._entry_of(state).locked_until)
+        if written and not entry.pending:
+            entry.failures = 0 if state is None else state.failures
+        self._forget_if_idle(access_key, entry)
+
+    def _log_failed_write(self, access_key: str, reason: str) -> None:
+        self._failed_writes += 1
+        # The first failure and then one in a hundred, so an outage does not flood the log.
+        if self._failed_writes == 1 or self._failed_writes % 100 == 0:
+            logger.warning(
+                "lockout write for access key %s failed (%d so far), counting in memory: %s",
+                access_key,
+                self._failed_writes,
+                reason,
+            )

@@ -15,20 +15,20 @@ from starlette.routing import Route
 
 from liteimages.config import Settings
 from liteimages.errors import LiteImagesError
+from liteimages.observability.exposition import metrics_endpoint
+from liteimages.observability.metrics import RequestMetrics, metrics_enabled
+from liteimages.observability.middleware import ObservedHTTP
 from liteimages.runtime import Runtime
 from liteimages.web.admin.routes import admin_routes
-from liteimages.web.asgi import Message, Receive, Scope, Send, request_id_of
+from liteimages.web.asgi import ASGIApp, Message, Receive, Scope, Send, request_id_of
 from liteimages.web.catalog import CatalogEndpoint
 from liteimages.web.errors import error_body, internal_error, render_error, route_not_found
+from liteimages.web.health import health_routes
 from liteimages.web.iam import create_token, list_projects
 from liteimages.web.iam_extra import create_security_token, revoke_token
+from liteimages.web.openapi import openapi_routes
 
 logger = logging.getLogger(__name__)
-
-
-async def health_live(_: Request) -> Response:
-    """GET /health/live: the process is up."""
-    return Response(b'{"status":"ok"}', media_type="application/json")
 
 
 def _json(
@@ -64,9 +64,12 @@ async def _unexpected_error(request: Request, error: Exception) -> Response:
 class LiteImagesApp:
     """The ASGI application: catalog reads on the fast path, everything else in Starlette."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, *, metrics: bool = True) -> None:
         self.runtime = runtime
         self.catalog = CatalogEndpoint(runtime)
+        # Every HTTP request goes through this handler; `create_app` wraps it.
+        self.http: ASGIApp = self._serve_http
+        observability = [Route("/metrics", metrics_endpoint, methods=["GET"])] if metrics else []
         self.starlette = Starlette(
             routes=[
                 Route("/v3/auth/tokens", create_token, methods=["POST"]),
@@ -75,8 +78,10 @@ class LiteImagesApp:
                     "/v3.0/OS-CREDENTIAL/securitytokens", create_security_token, methods=["POST"]
                 ),
                 Route("/v3/projects", list_projects, methods=["GET"]),
-                Route("/health/live", health_live, methods=["GET"]),
+                *health_routes(runtime),
+                *observability,
                 *admin_routes(),
+                *openapi_routes(),
             ],
             exception_handlers={
                 LiteImagesError: _core_error,
@@ -89,11 +94,14 @@ class LiteImagesApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            if await self.catalog(scope, receive, send):
-                return
-            await self.starlette(scope, receive, _with_request_id(scope, send))
+            await self.http(scope, receive, send)
             return
         await self.starlette(scope, receive, send)
+
+    async def _serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if await self.catalog(scope, receive, send):
+            return
+        await self.starlette(scope, receive, _with_request_id(scope, send))
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
@@ -119,6 +127,14 @@ def _with_request_id(scope: Scope, send: Send) -> Send:
     return send_with_request_id
 
 
-def create_app(settings: Settings | None = None) -> LiteImagesApp:
-    """Return the application for `settings`, or for LITEIMAGES_* variables if None."""
-    return LiteImagesApp(Runtime(settings or Settings.from_env()))
+def create_app(settings: Settings | None = None, *, metrics: bool | None = None) -> LiteImagesApp:
+    """Return the application for `settings`, or for LITEIMAGES_* variables if None.
+
+    Every HTTP request is timed, logged on the `liteimages.access` logger and, unless
+    `metrics` is False (or LITEIMAGES_METRICS turns metrics off when it is None),
+    counted in the metrics that GET /metrics serves.
+    """
+    with_metrics = metrics_enabled() if metrics is None else metrics
+    app = LiteImagesApp(Runtime(settings or Settings.from_env()), metrics=with_metrics)
+    app.http = ObservedHTTP(app.http, RequestMetrics() if with_metrics else None)
+    return app

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from urllib.parse import unquote
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from liteimages.catalog.ids import is_image_id
 from liteimages.catalog.paging import Page
@@ -49,6 +50,8 @@ logger = logging.getLogger(__name__)
 
 # Bounded so that many distinct query strings cannot grow memory without limit.
 MAX_CACHED_BODIES = 10_000
+# The bodies together are also bounded in bytes: a 100-image page is about 17 KB.
+MAX_CACHED_BYTES = 32 << 20
 
 Handler = Callable[[CatalogView, str, str, str | None], bytes]
 
@@ -98,6 +101,7 @@ class CatalogEndpoint:
         self.runtime = runtime
         self._bodies: dict[tuple[str, str, str, str | None], Representation] = {}
         self._bodies_revision = -1
+        self._cached_bytes = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> bool:
         """Answer the request if it is a catalog call; return False if it is not one."""
@@ -110,10 +114,11 @@ class CatalogEndpoint:
         except LiteImagesError as error:
             status, body, headers = render_error(error, request_id)
             await send_response(send, status, body, request_id, headers)
-        except DBAPIError as error:
-            logger.warning("database unavailable: %s", error.orig, extra={"request_id": request_id})
+        except (DBAPIError, PoolTimeout) as error:
+            # A credential cache miss needs the database; a pool timeout means it is overloaded.
+            logger.warning("database unavailable: %s", error, extra={"request_id": request_id})
             status, body, headers = render_error(ServiceUnavailable(), request_id)
-            await send_response(send, status, body, request_id, [*headers, (b"retry-after", b"1")])
+            await send_response(send, status, body, request_id, headers)
         except BodyTooLarge:
             body = error_body("ModelArts.0101", "Request body is too large", request_id)
             await send_response(send, 413, body, request_id)
@@ -147,9 +152,11 @@ class CatalogEndpoint:
             body=body,
         )
         scope[ROUTE_KEY] = name
+        self.runtime.check_fresh()
         caller = await authenticate(self.runtime, scope, request)
         operation, handler = OPERATIONS[name]
         check_access(caller, project_id, operation)
+        self.runtime.throttle.check(caller, project_id)
         cached = self._cached(name, project_id, raw_query, image_id, handler)
         await self._send_representation(scope, send, headers, cached, request_id)
 
@@ -190,14 +197,21 @@ class CatalogEndpoint:
         view = self.runtime.view
         if self._bodies_revision != view.revision:
             self._bodies.clear()
+            self._cached_bytes = 0
             self._bodies_revision = view.revision
         key = (name, project_id, raw_query, image_id)
         cached = self._bodies.get(key)
         if cached is None:
             cached = Representation.of(handler(view, project_id, raw_query, image_id))
-            if len(self._bodies) >= MAX_CACHED_BODIES:
+            size = len(cached.body)
+            if (
+                len(self._bodies) >= MAX_CACHED_BODIES
+                or self._cached_bytes + size > MAX_CACHED_BYTES
+            ):
                 self._bodies.clear()
+                self._cached_bytes = 0
             self._bodies[key] = cached
+            self._cached_bytes += size
         return cached
 
 

@@ -21,6 +21,7 @@ from liteimages.identity.errors import (
     SignatureMismatch,
     TokenExpired,
 )
+from liteimages.identity.throttle import Throttled
 
 INTERNAL_ERROR_CODE = "ModelArts.0010"
 ROUTE_NOT_FOUND_CODE = "APIGW.0101"
@@ -34,6 +35,7 @@ _STATUS_BY_CLASS: tuple[tuple[type[LiteImagesError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (PreconditionFailed, 412),
+    (Throttled, 429),
     (ServiceUnavailable, 503),
 )
 
@@ -74,8 +76,10 @@ def render_error(
             "canonical_request": error.canonical_request,
             "string_to_sign": error.string_to_sign,
         }
-    if isinstance(error, AccessKeyLocked):
+    if isinstance(error, AccessKeyLocked | Throttled):
         headers.append((b"retry-after", str(error.retry_after_seconds).encode()))
+    if isinstance(error, ServiceUnavailable):
+        headers.append((b"retry-after", b"1"))
     body = error_body(error.error_code, error.message, request_id, **extra)
     return status_of(error), body, headers
 

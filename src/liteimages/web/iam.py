@@ -16,13 +16,14 @@ from liteimages.identity.errors import IamError
 from liteimages.identity.models import Project
 from liteimages.identity.principal import Caller
 from liteimages.identity.tokens import IssuedToken, PasswordLogin, issue_token
-from liteimages.runtime import Runtime
+from liteimages.runtime import Runtime, database_unavailable_as_error
 from liteimages.signing import SignableRequest
 from liteimages.web.asgi import (
     MAX_BODY_BYTES,
     BodyTooLarge,
     header_map,
     read_body,
+    request_id_of,
     use_forwarded_host,
 )
 from liteimages.web.auth import authenticate as authenticate_request
@@ -135,7 +136,8 @@ async def create_token(request: Request) -> Response:
         with runtime.database.write() as session:
             return issue_token(session, login)
 
-    token = await anyio.to_thread.run_sync(issue)
+    with database_unavailable_as_error(request_id_of(request.scope)):
+        token = await anyio.to_thread.run_sync(issue)
     return Response(
         token_body(token),
         status_code=201,
@@ -157,7 +159,8 @@ async def authenticate(request: Request) -> Caller:
         headers=headers,
         body=await read_limited_body(request),
     )
-    return await authenticate_request(runtime, request.scope, signable)
+    with database_unavailable_as_error(request_id_of(request.scope)):
+        return await authenticate_request(runtime, request.scope, signable)
 
 
 async def list_projects(request: Request) -> Response:
@@ -187,6 +190,7 @@ async def list_projects(request: Request) -> Response:
                 for project in session.scalars(query.order_by(Project.name))
             ]
 
-    projects = await anyio.to_thread.run_sync(load)
+    with database_unavailable_as_error(request_id_of(request.scope)):
+        projects = await anyio.to_thread.run_sync(load)
     body = {"projects": projects, "links": {"self": "/v3/projects", "next": None, "previous": None}}
     return Response(orjson.dumps(body), media_type="application/json")

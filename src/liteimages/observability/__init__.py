@@ -1,0 +1,1 @@
+"""Logs, Prometheus metrics and the per-request wrapper that feeds both."""
