@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 
 import anyio.to_thread
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from liteimages.catalog.loader import load_view
@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 # Errors that mean the database cannot be reached or is overloaded right now, as opposed
 # to a query that is wrong: a lost or refused connection, or no pooled connection free.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, InternalError, PoolTimeoutError)
 
 
 class Runtime:
@@ -140,7 +140,17 @@ def database_unavailable_as_error(request_id: str | None = None) -> Iterator[Non
     """Turn an unreachable database into `ServiceUnavailable` (503), logging the cause."""
     try:
         yield
-    except DATABASE_UNAVAILABLE as error:
+    except (*DATABASE_UNAVAILABLE, DBAPIError) as error:
+        # Any other driver error counts too when SQLAlchemy saw the connection drop.
+        if not is_unavailable(error):
+            raise
         cause = getattr(error, "orig", None) or error
         logger.warning("database unavailable: %s", cause, extra={"request_id": request_id})
         raise ServiceUnavailable() from error
+
+
+def is_unavailable(error: Exception) -> bool:
+    """Return whether `error` means the database is unreachable or overloaded right now."""
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated

@@ -101,7 +101,13 @@ class LiteImagesApp:
     async def _serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if await self.catalog(scope, receive, send):
             return
-        await self.starlette(scope, receive, _with_request_id(scope, send))
+        try:
+            await self.starlette(scope, receive, _with_request_id(scope, send))
+        except Exception:
+            # Starlette re-raises an unexpected error after its handler has logged it and sent
+            # the 500 body. Stopping it here keeps uvicorn from logging it a second time and
+            # from closing the connection.
+            return
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
