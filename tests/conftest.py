@@ -20,7 +20,12 @@ from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from sqlalchemy import update  # noqa: E402
 
+from liteimages.db.engine import Database  # noqa: E402
+from liteimages.db.migrate import upgrade  # noqa: E402
+from liteimages.db.revisions import Revision  # noqa: E402
+from liteimages.db.schema import metadata  # noqa: E402
 from support.databases import (  # noqa: E402
     fresh_postgres_database,
     postgres_admin_url,
@@ -76,3 +81,28 @@ def live_server(
     )
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def migrated_database(module_database_url: str) -> Iterator[Database]:
+    """Yield a database migrated once per test module, on SQLite and on PostgreSQL."""
+    database = Database(module_database_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def database(migrated_database: Database) -> Iterator[Database]:
+    """Yield the module's database, emptied again after the test.
+
+    Emptying costs far less than creating and migrating a new PostgreSQL database
+    per test. It relies on the migrations seeding no rows besides the revision counters.
+    """
+    yield migrated_database
+    with migrated_database.engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            if table.name == Revision.__tablename__:
+                connection.execute(update(table).values(value=0))
+            else:
+                connection.execute(table.delete())
