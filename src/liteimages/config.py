@@ -21,7 +21,7 @@ RATE_UNITS = {"s": 1.0, "min": 60.0}
 
 
 class SettingsError(ValueError):
-    """An environment variable holds a value of the wrong form."""
+    """An environment variable contains a value of the wrong form."""
 
 
 def _rate(env: Mapping[str, str], name: str) -> float:

@@ -27,7 +27,10 @@ DEFAULT_REGION = "cn-north-4"
 
 @dataclass(frozen=True)
 class DemoCredentials:
-    """What a demo user needs to call the API; `password` is None once it is only stored hashed."""
+    """The credentials a demo user needs to call the API.
+
+    `password` is None once only its hash is stored.
+    """
 
     access_key: str
     secret_key: str

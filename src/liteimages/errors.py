@@ -1,6 +1,6 @@
 """Errors raised by the liteimages core, each carrying its contract error code.
 
-The core knows nothing of HTTP: the web layer maps each class to a status.
+The core has no HTTP code, so the web layer maps each class to a status.
 
     LiteImagesError
     ├── InvalidArgument          ModelArts.0101
@@ -68,7 +68,7 @@ class NotFound(LiteImagesError):
 
 
 class NoImageAvailable(NotFound):
-    """The catalog holds no image visible to the project."""
+    """The catalog contains no image visible to the project."""
 
     def __init__(self) -> None:
         LiteImagesError.__init__(self, "No Lite Server image is available")

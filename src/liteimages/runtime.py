@@ -4,7 +4,7 @@ While the database cannot be reached, the worker keeps serving its catalog view 
 the credentials it has cached. After `Settings.max_staleness` seconds without a
 successful refresh, `check_fresh` raises `ServiceUnavailable`.
 
-The web layer and the CLI use this object; it knows nothing of HTTP.
+The web layer and the CLI use this object, which contains no HTTP code.
 """
 
 from __future__ import annotations

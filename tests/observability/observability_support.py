@@ -57,7 +57,7 @@ def start_seeded_server(
         seed_demo(database, SecretBox(SECRET_KEY.encode("ascii")), server_env(project_id))
     finally:
         database.dispose()
-    # The access log is off by default; these servers turn it on unless told otherwise.
+    # The access log is off by default, so these servers turn it on unless extra_env sets it.
     env = {"LITEIMAGES_ACCESS_LOG": "1", **(extra_env or {})}
     return start_server(
         database_url, data_dir, project_id, workers=workers, demo=False, extra_env=env

@@ -197,5 +197,5 @@ def images_path(project_id: str) -> str:
 
 
 def flavors_path(project_id: str) -> str:
-    """Return the path of ListDevServerFlavors, which answers 200 for any readable project."""
+    """Return the path of ListDevServerFlavors, which returns 200 for any readable project."""
     return f"/v1/{project_id}/dev-servers/flavors"

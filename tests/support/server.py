@@ -89,7 +89,7 @@ def start_server(
     demo: bool = True,
     extra_env: dict[str, str] | None = None,
 ) -> LiveServer:
-    """Start `liteimages serve` and return once /health/live answers."""
+    """Start `liteimages serve` and return once /health/live returns 200."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = server_env(project_id, extra_env)

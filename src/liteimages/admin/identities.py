@@ -159,7 +159,7 @@ class IdentityAdmin:
         return after
 
     def set_password(self, user_id: str, document: Mapping[str, Any]) -> None:
-        """Set or reset a user's password; the audit event holds no password."""
+        """Set or reset a user's password; the audit event contains no password."""
         user = self._user(user_id, "SetUserPassword")
         fields.reject_unknown(document, frozenset({"password"}))
         service.set_password(self.session, user_id, fields.text(document, "password", 128))

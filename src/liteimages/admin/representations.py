@@ -99,7 +99,7 @@ def project(record: Project) -> Representation:
 
 
 def user(record: User) -> Representation:
-    """Return a user; `has_password` says whether one is set, never what it is."""
+    """Return a user; `has_password` is whether one is set, never its value."""
     return {
         "id": record.id,
         "name": record.name,

@@ -17,7 +17,7 @@ from liteimages.identity.principal import Principal
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change: an authenticated principal, or the operator's CLI."""
+    """The author of a change: an authenticated principal, or the operator's CLI."""
 
     user_id: str
     name: str
@@ -48,7 +48,7 @@ class Actor:
 
 @dataclass(frozen=True)
 class AuditFilter:
-    """Which events to list; every field is optional."""
+    """The criteria of an audit query; every field is optional."""
 
     since: datetime | None = None
     until: datetime | None = None

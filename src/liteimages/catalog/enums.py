@@ -28,7 +28,7 @@ class ImageStatus(StrEnum):
 
 
 class Visibility(StrEnum):
-    """Who can see an image: every project, or its owner and the projects it is shared with."""
+    """The scope of an image: every project, or its owner and the projects it is shared with."""
 
     PUBLIC = "PUBLIC"
     PRIVATE = "PRIVATE"

@@ -40,7 +40,7 @@ E = TypeVar("E", bound=StrEnum)
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """Which slice of the matches to return; `limit` None means all of them."""
+    """The slice of the matches to return; a `limit` of None means all of them."""
 
     limit: int | None = None
     offset: int = 0

@@ -24,7 +24,7 @@ from liteimages.identity.models import Project
 
 @dataclass(frozen=True)
 class ImageSpec:
-    """What an operator gives to register an image."""
+    """The fields an operator gives to register an image."""
 
     name: str
     arch: Arch
@@ -48,7 +48,7 @@ class ImageSpec:
 
 @dataclass(frozen=True)
 class FlavorSpec:
-    """What an operator gives to register a flavor."""
+    """The fields an operator gives to register a flavor."""
 
     name: str
     arch: Arch

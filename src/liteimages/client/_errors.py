@@ -1,7 +1,7 @@
 """Errors raised by the client.
 
 ClientError
-├── ApiError        the server answered with an error status
+├── ApiError        the server returned an error status
 └── ConfigError     the endpoint or credentials are missing or invalid
 """
 
@@ -19,7 +19,7 @@ class ConfigError(ClientError):
 
 
 class ApiError(ClientError):
-    """An error answer: HTTP status, error code and message, and request id."""
+    """An error response: HTTP status, error code and message, and request id."""
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response

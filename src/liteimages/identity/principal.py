@@ -1,4 +1,4 @@
-"""Who is calling: the user behind a credential and what it may reach."""
+"""The caller: the user behind a credential and the projects it may reach."""
 
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ class CatalogEndpoint:
         self._cached_bytes = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> bool:
-        """Answer the request if it is a catalog call; return False if it is not one."""
+        """Serve the request if it is a catalog call; return False if it is not one."""
         route = match_route(scope.get("raw_path") or scope["path"].encode())
         if route is None:
             return False

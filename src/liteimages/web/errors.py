@@ -67,7 +67,7 @@ def error_body(error_code: str, message: str, request_id: str, **extra: str) -> 
 def render_error(
     error: LiteImagesError, request_id: str
 ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-    """Return the status, body and extra headers that answer `error`."""
+    """Return the status, body and extra headers of the response to `error`."""
     headers: list[tuple[bytes, bytes]] = []
     extra: dict[str, str] = {}
     if isinstance(error, SignatureMismatch):
@@ -85,7 +85,7 @@ def render_error(
 
 
 def internal_error(request_id: str) -> bytes:
-    """Return the body of a 500 answer."""
+    """Return the body of a 500 response."""
     return error_body(INTERNAL_ERROR_CODE, "Internal error", request_id)
 
 
