@@ -26,8 +26,11 @@ from liteimages.web.asgi import (
     BodyTooLarge,
     Message,
     Receive,
+    declares_body,
     header_map,
+    new_request_id,
     query_pairs,
+    raw_header_map,
     read_body,
     request_id_of,
     use_forwarded_host,
@@ -76,6 +79,39 @@ def test_header_map_lowers_and_joins() -> None:
         "x-name": "名称",
         "x-bad": "\ufffd",
     }
+
+
+def test_raw_header_map_keeps_bytes() -> None:
+    raw = [(b"host", b"h"), (b"x-name", "名称".encode()), (b"x-bad", b"\xff")]
+
+    assert raw_header_map(raw) == {b"host": b"h", b"x-name": "名称".encode(), b"x-bad": b"\xff"}
+
+
+def test_raw_header_map_lowers_and_joins() -> None:
+    raw = [(b"Host", b"h"), (b"x-custom", b"a"), (b"x-custom", b"b")]
+
+    assert raw_header_map(raw) == {b"host": b"h", b"x-custom": b"a,b"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({}, False),
+        ({b"content-length": b"0"}, False),
+        ({b"content-length": b" 0 "}, False),
+        ({b"content-length": b"3"}, True),
+        ({b"transfer-encoding": b"chunked"}, True),
+    ],
+)
+def test_declares_body(headers: dict[bytes, bytes], expected: bool) -> None:
+    assert declares_body(headers) is expected
+
+
+def test_request_ids_unique_across_batches() -> None:
+    ids = [new_request_id() for _ in range(1000)]
+
+    assert len(set(ids)) == len(ids)
+    assert all(len(value) == 32 and int(value, 16) >= 0 for value in ids)
 
 
 @pytest.mark.parametrize(

@@ -50,10 +50,26 @@ class Authenticator:
         authorization = request.headers.get("authorization")
         if authorization is not None:
             return await self._by_signature(request, authorization)
-        token = request.headers.get("x-auth-token")
-        if token:
-            return await self._by_token(token)
-        raise AuthenticationError("x-auth-token not found", reason="missing_credentials")
+        return await self.authenticate_token(request.headers.get("x-auth-token"))
+
+    async def authenticate_signature(self, request: SignableRequest) -> Caller:
+        """Return the caller of a request that has an Authorization header."""
+        return await self._by_signature(request, request.headers["authorization"])
+
+    async def authenticate_token(self, token: str | None) -> Caller:
+        """Return the caller of an X-Auth-Token value; None or empty means it was not sent."""
+        if not token:
+            raise AuthenticationError("x-auth-token not found", reason="missing_credentials")
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise AuthenticationError("decrypt token fail", reason="unknown_token")
+        credential = await self._cache.token(hash_token(token))
+        if credential is None or credential.revoked:
+            raise AuthenticationError("decrypt token fail", reason="unknown_token")
+        if credential.expires_at <= self._clock():
+            raise TokenExpired()
+        if not credential.principal.enabled:
+            raise AuthenticationError("the user is disabled", reason="disabled")
+        return credential.caller
 
     async def _by_signature(self, request: SignableRequest, header: str) -> Caller:
         try:
@@ -125,20 +141,3 @@ class Authenticator:
                 f"signature expired, signature time:{raw},server time:{format_sdk_date(now)}",
                 reason="signature_expired",
             ) from None
-
-    async def _by_token(self, token: str) -> Caller:
-        if len(token) > MAX_TOKEN_LENGTH:
-            raise AuthenticationError("decrypt token fail", reason="unknown_token")
-        credential = await self._cache.token(hash_token(token))
-        if credential is None or credential.revoked:
-            raise AuthenticationError("decrypt token fail", reason="unknown_token")
-        if credential.expires_at <= self._clock():
-            raise TokenExpired()
-        if not credential.principal.enabled:
-            raise AuthenticationError("the user is disabled", reason="disabled")
-        return Caller(
-            principal=credential.principal,
-            project_id=credential.project_id,
-            access_key=None,
-            method="token",
-        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -52,6 +52,12 @@ class TokenCredential:
     expires_at: datetime
     revoked: bool
     principal: Principal
+    # Every request with the token has this caller, so it is made once.
+    caller: Caller = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        caller = Caller(self.principal, self.project_id, access_key=None, method="token")
+        object.__setattr__(self, "caller", caller)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 
+from liteimages.observability.metrics import flush_held
 from liteimages.observability.workers import MULTIPROC_DIR_VARIABLE
 
 
@@ -27,6 +28,8 @@ def render_metrics(accept: str) -> tuple[bytes, str]:
 async def metrics_endpoint(request: Request) -> Response:
     """GET /metrics: every instrument in the Prometheus text format, or OpenMetrics if asked."""
     accept = request.headers.get("accept", "")
+    # Requests that ended in the last few milliseconds are still held; the scrape counts them.
+    flush_held()
     # A worker thread, because with several workers this reads one file per worker.
     body, content_type = await anyio.to_thread.run_sync(render_metrics, accept)
     return Response(body, headers={"content-type": content_type})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol, TypeVar
 
@@ -102,6 +103,27 @@ class RequestMetrics:
         )
         self._by_route_status[(route, status)] = children
         return children
+
+
+class Flushable(Protocol):
+    """An object that holds measurements until its `flush` records them."""
+
+    def flush(self) -> None:
+        """Record every held measurement."""
+
+
+_held_measurements: weakref.WeakSet[Flushable] = weakref.WeakSet()
+
+
+def flush_before_scrape(holder: Flushable) -> None:
+    """Have `flush_held` call `holder.flush()` for as long as `holder` lives."""
+    _held_measurements.add(holder)
+
+
+def flush_held() -> None:
+    """Record the measurements that this process holds, so that a scrape shows them."""
+    for holder in list(_held_measurements):
+        holder.flush()
 
 
 def record_catalog_view(view: CatalogView) -> None:

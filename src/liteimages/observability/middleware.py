@@ -1,9 +1,9 @@
 """The ASGI wrapper that times each HTTP request, records its metrics and logs its access line.
 
 It runs around every request, catalog fast path included, so it does little
-there: two clock reads and one dictionary lookup for the label children of the
-metrics. When the access logger is on, it also appends one tuple to a list.
-`AccessLog` turns those tuples into log records in batches, because building and
+there: two clock reads and one list append. The wrapped handler returns the
+status it sent. The metrics and the access lines are made from the queued
+requests in batches, because updating the instruments and building and
 formatting a record between two requests costs several times more CPU than in a
 loop over many, where the code and data stay in the CPU caches.
 """
@@ -15,16 +15,20 @@ import atexit
 import logging
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from time import perf_counter_ns
 from typing import Any
 
 from liteimages.identity.principal import Caller
 from liteimages.observability.logs import ACCESS_LOGGER_NAME, RecordMaker
-from liteimages.observability.metrics import RequestMetrics
+from liteimages.observability.metrics import RequestMetrics, flush_before_scrape
 from liteimages.signing import parse_authorization
 from liteimages.signing.errors import SigningError
-from liteimages.web.asgi import ASGIApp, Message, Receive, Scope, Send, request_id_of
+from liteimages.web.asgi import Receive, Scope, Send, request_id_of
 from liteimages.web.auth import AUTH_FAILURE_KEY, CALLER_KEY, ROUTE_KEY
+
+# An HTTP handler that returns the status code of the response it sent.
+StatusApp = Callable[[Scope, Receive, Send], Awaitable[int]]
 
 # Metric and log route names of the catalog fast path, by the name it stores in the scope.
 CATALOG_ROUTE_NAMES = {"images": "list_images", "image": "get_image", "flavors": "list_flavors"}
@@ -40,14 +44,14 @@ PATH_ROUTE_NAMES = (
     ("/openapi", "docs"),
 )
 ACCESS_MESSAGE = "%s %s %d"
-# An access line reaches the logger at most this long after its response was sent...
-ACCESS_FLUSH_DELAY_S = 0.05
-# ...or as soon as this many lines wait, whichever comes first.
-ACCESS_BATCH_SIZE = 256
+# A request reaches the metrics and the access log at most this long after its response...
+FLUSH_DELAY_S = 0.05
+# ...or as soon as this many requests wait, whichever comes first.
+FLUSH_BATCH_SIZE = 256
 
-# The data of one request that its access line needs: the end time, the scope, and the
-# route name, status, duration in nanoseconds and authentication failure.
-_AccessEntry = tuple[float, Scope, str, int, int, str | None]
+# What the metrics and the access line of one request need: the time it ended, its
+# scope, its status and its duration in nanoseconds.
+_Finished = tuple[float, Scope, int, int]
 
 
 def route_name(scope: Scope) -> str:
@@ -63,54 +67,22 @@ def route_name(scope: Scope) -> str:
 
 
 class AccessLog:
-    """Writes one access record per request to a logger, in batches.
+    """Makes the access record of a finished request and hands it to a logger."""
 
-    `add` runs on the event loop and only queues the request. The records are made and
-    handed to the logger ACCESS_FLUSH_DELAY_S later, or at once when ACCESS_BATCH_SIZE
-    requests wait, and at interpreter exit. Each record keeps the time its request ended.
-    NOTE: a process that is killed loses the lines of its last ACCESS_FLUSH_DELAY_S.
-    """
-
-    __slots__ = ("__weakref__", "_logger", "_pending", "_records")
+    __slots__ = ("_logger", "_records")
 
     def __init__(self, logger: logging.Logger) -> None:
         self._logger = logger
         self._records = RecordMaker(logger.name, logging.INFO, ACCESS_MESSAGE, __file__)
-        self._pending: list[_AccessEntry] = []
-        atexit.register(_flush_if_alive, weakref.ref(self))
 
-    def add(self, entry: _AccessEntry) -> None:
-        """Queue the access line of one request. Call it on the event loop thread."""
-        pending = self._pending
-        pending.append(entry)
-        if len(pending) == 1:
-            asyncio.get_running_loop().call_later(ACCESS_FLUSH_DELAY_S, self.flush)
-        elif len(pending) >= ACCESS_BATCH_SIZE:
-            self.flush()
-
-    def flush(self) -> None:
-        """Hand every queued access line to the logger."""
-        pending = self._pending
-        if not pending:
-            return
-        self._pending = []
-        for entry in pending:
-            self._logger.handle(self._record(*entry))
-
-    def _record(
-        self,
-        ended: float,
-        scope: Scope,
-        route: str,
-        status: int,
-        elapsed_ns: int,
-        auth_failure: str | None,
-    ) -> logging.LogRecord:
+    def write(self, ended: float, scope: Scope, route: str, status: int, elapsed_ns: int) -> None:
+        """Log the access line of one request."""
         raw_path: bytes | None = scope.get("raw_path")
         # The path as sent, still percent-encoded, so that it cannot break the line.
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
         method: str = scope["method"]
         caller: Caller | None = scope.get(CALLER_KEY)
+        auth_failure: str | None = scope.get(AUTH_FAILURE_KEY)
         client = scope.get("client")
         # Only identifiers: the secret key, signatures, tokens and passwords never reach here.
         fields: dict[str, Any] = {
@@ -126,22 +98,25 @@ class AccessLog:
             "auth_method": caller.method if caller is not None else None,
             "auth_failure": auth_failure,
         }
-        return self._records.make(ended, (method, path, status), fields)
+        self._logger.handle(self._records.make(ended, (method, path, status), fields))
 
 
 class ObservedHTTP:
     """Wraps an HTTP handler: times each request, records its metrics and logs one line.
 
-    The status comes from the `http.response.start` message. A request that ends
-    without one, by an exception or otherwise, is recorded as 500, the status that
-    uvicorn sends then.
+    The wrapped handler returns the status it sent. A request whose handler raises is
+    recorded as 500, the status that uvicorn sends then. Finished requests wait in a
+    queue that is handed to the metrics and the access log FLUSH_DELAY_S later, at once
+    when FLUSH_BATCH_SIZE requests wait, before GET /metrics reads the metrics, and at
+    interpreter exit. Each access record keeps the time its request ended.
+    NOTE: a process that is killed loses the metrics and lines of its last FLUSH_DELAY_S.
     """
 
-    __slots__ = ("_access", "_access_log", "_app", "_metrics")
+    __slots__ = ("__weakref__", "_access", "_access_log", "_app", "_metrics", "_pending")
 
     def __init__(
         self,
-        app: ASGIApp,
+        app: StatusApp,
         metrics: RequestMetrics | None,
         access_logger: logging.Logger | None = None,
     ) -> None:
@@ -149,38 +124,47 @@ class ObservedHTTP:
         self._metrics = metrics
         self._access = access_logger or logging.getLogger(ACCESS_LOGGER_NAME)
         self._access_log = AccessLog(self._access)
+        self._pending: list[_Finished] = []
+        atexit.register(_flush_if_alive, weakref.ref(self))
+        if metrics is not None:
+            flush_before_scrape(self)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request through the wrapped handler."""
         started = perf_counter_ns()
-        status = 0
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        status = 500
         try:
-            await self._app(scope, receive, send_and_note_status)
+            status = await self._app(scope, receive, send)
         finally:
-            self._record(scope, status or 500, perf_counter_ns() - started)
+            if self._metrics is not None or self._access.isEnabledFor(logging.INFO):
+                self._queue((time.time(), scope, status, perf_counter_ns() - started))
+
+    def _queue(self, finished: _Finished) -> None:
+        pending = self._pending
+        pending.append(finished)
+        if len(pending) == 1:
+            asyncio.get_running_loop().call_later(FLUSH_DELAY_S, self.flush)
+        elif len(pending) >= FLUSH_BATCH_SIZE:
+            self.flush()
 
     def flush(self) -> None:
-        """Write the access lines still queued."""
-        self._access_log.flush()
+        """Record the metrics and write the access lines of every queued request."""
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        metrics = self._metrics
+        access_log = self._access_log if self._access.isEnabledFor(logging.INFO) else None
+        for ended, scope, status, elapsed_ns in pending:
+            route = route_name(scope)
+            if metrics is not None:
+                metrics.observe(route, status, elapsed_ns / 1e9, scope.get(AUTH_FAILURE_KEY))
+            if access_log is not None:
+                access_log.write(ended, scope, route, status, elapsed_ns)
 
-    def _record(self, scope: Scope, status: int, elapsed_ns: int) -> None:
-        route = route_name(scope)
-        auth_failure: str | None = scope.get(AUTH_FAILURE_KEY)
-        if self._metrics is not None:
-            self._metrics.observe(route, status, elapsed_ns / 1e9, auth_failure)
-        if self._access.isEnabledFor(logging.INFO):
-            self._access_log.add((time.time(), scope, route, status, elapsed_ns, auth_failure))
 
-
-def _flush_if_alive(access_log: weakref.ref[AccessLog]) -> None:
-    alive = access_log()
+def _flush_if_alive(observed: weakref.ref[ObservedHTTP]) -> None:
+    alive = observed()
     if alive is not None:
         alive.flush()
 

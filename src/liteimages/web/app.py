@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -20,7 +20,7 @@ from liteimages.observability.metrics import RequestMetrics, metrics_enabled
 from liteimages.observability.middleware import ObservedHTTP
 from liteimages.runtime import Runtime
 from liteimages.web.admin.routes import admin_routes
-from liteimages.web.asgi import ASGIApp, Message, Receive, Scope, Send, request_id_of
+from liteimages.web.asgi import Message, Receive, Scope, Send, request_id_of
 from liteimages.web.catalog import CatalogEndpoint
 from liteimages.web.errors import error_body, internal_error, render_error, route_not_found
 from liteimages.web.health import health_routes
@@ -68,7 +68,7 @@ class LiteImagesApp:
         self.runtime = runtime
         self.catalog = CatalogEndpoint(runtime)
         # Every HTTP request goes through this handler; `create_app` wraps it.
-        self.http: ASGIApp = self._serve_http
+        self.http: Callable[[Scope, Receive, Send], Awaitable[object]] = self.serve_http
         observability = [Route("/metrics", metrics_endpoint, methods=["GET"])] if metrics else []
         self.starlette = Starlette(
             routes=[
@@ -98,16 +98,18 @@ class LiteImagesApp:
             return
         await self.starlette(scope, receive, send)
 
-    async def _serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if await self.catalog(scope, receive, send):
-            return
-        try:
-            await self.starlette(scope, receive, _with_request_id(scope, send))
-        except Exception:
-            # Starlette re-raises an unexpected error after its handler has logged it and sent
-            # the 500 body. Stopping it here keeps uvicorn from logging it a second time and
-            # from closing the connection.
-            return
+    async def serve_http(self, scope: Scope, receive: Receive, send: Send) -> int:
+        """Serve one HTTP request and return the status of its response."""
+        status = await self.catalog(scope, receive, send)
+        if status:
+            return status
+        noted = _NotingSend(request_id_of(scope), send)
+        # Starlette re-raises an unexpected error after its handler has logged it and sent
+        # the 500 body. Stopping it here keeps uvicorn from logging it a second time and
+        # from closing the connection.
+        with contextlib.suppress(Exception):
+            await self.starlette(scope, receive, noted)
+        return noted.status or 500
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
@@ -122,15 +124,24 @@ class LiteImagesApp:
             self.runtime.close()
 
 
-def _with_request_id(scope: Scope, send: Send) -> Send:
-    request_id = request_id_of(scope).encode()
+class _NotingSend:
+    """An ASGI `send` that adds X-Request-Id to the response and notes its status."""
 
-    async def send_with_request_id(message: Message) -> None:
+    __slots__ = ("_request_id", "_send", "status")
+
+    def __init__(self, request_id: str, send: Send) -> None:
+        self._request_id = request_id.encode()
+        self._send = send
+        self.status = 0
+
+    async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
-        await send(message)
-
-    return send_with_request_id
+            self.status = message["status"]
+            message["headers"] = [
+                *message.get("headers", []),
+                (b"x-request-id", self._request_id),
+            ]
+        await self._send(message)
 
 
 def create_app(settings: Settings | None = None, *, metrics: bool | None = None) -> LiteImagesApp:
@@ -142,5 +153,5 @@ def create_app(settings: Settings | None = None, *, metrics: bool | None = None)
     """
     with_metrics = metrics_enabled() if metrics is None else metrics
     app = LiteImagesApp(Runtime(settings or Settings.from_env()), metrics=with_metrics)
-    app.http = ObservedHTTP(app.http, RequestMetrics() if with_metrics else None)
+    app.http = ObservedHTTP(app.serve_http, RequestMetrics() if with_metrics else None)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from liteimages.identity.errors import AuthenticationError, TokenExpired
 from liteimages.identity.principal import Caller
 from liteimages.runtime import Runtime
@@ -15,8 +17,24 @@ ROUTE_KEY = "liteimages.route"
 
 async def authenticate(runtime: Runtime, scope: Scope, request: SignableRequest) -> Caller:
     """Return the caller, recording it, or the failure reason, in `scope`."""
+    return await _recorded(scope, runtime.authenticator.authenticate(request))
+
+
+async def authenticate_signature(
+    runtime: Runtime, scope: Scope, request: SignableRequest
+) -> Caller:
+    """Return the caller of a request with an Authorization header, recording it in `scope`."""
+    return await _recorded(scope, runtime.authenticator.authenticate_signature(request))
+
+
+async def authenticate_token(runtime: Runtime, scope: Scope, token: str | None) -> Caller:
+    """Return the caller of an X-Auth-Token value, recording it in `scope`."""
+    return await _recorded(scope, runtime.authenticator.authenticate_token(token))
+
+
+async def _recorded(scope: Scope, authentication: Awaitable[Caller]) -> Caller:
     try:
-        caller = await runtime.authenticator.authenticate(request)
+        caller = await authentication
     except (AuthenticationError, TokenExpired) as error:
         scope[AUTH_FAILURE_KEY] = error.reason
         raise

@@ -35,16 +35,17 @@ from liteimages.web.asgi import (
     Receive,
     Scope,
     Send,
-    header_map,
+    declares_body,
     query_pairs,
+    raw_header_map,
     read_body,
     request_id_of,
     send_response,
     use_forwarded_host,
 )
-from liteimages.web.auth import ROUTE_KEY, authenticate
+from liteimages.web.auth import ROUTE_KEY, authenticate_signature, authenticate_token
 from liteimages.web.errors import error_body, internal_error, render_error, route_not_found
-from liteimages.web.representation import GZIP_MIN_BYTES, Representation, accepts_gzip
+from liteimages.web.representation import Representation, accepts_gzip
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,12 @@ logger = logging.getLogger(__name__)
 MAX_CACHED_BODIES = 10_000
 # The bodies together are also bounded in bytes: a 100-image page is about 17 KB.
 MAX_CACHED_BYTES = 32 << 20
+# Matched paths are remembered, also those of other routes, up to this many.
+MAX_CACHED_ROUTES = 4096
+
+# A matched catalog path: route name, project id, image id, and whether the project id is
+# well formed.
+CatalogRoute = tuple[str, str, str | None, bool]
 
 Handler = Callable[[CatalogView, str, str, str | None], bytes]
 
@@ -99,97 +106,94 @@ class CatalogEndpoint:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self._routes: dict[bytes, CatalogRoute | None] = {}
         self._bodies: dict[tuple[str, str, str, str | None], Representation] = {}
         self._bodies_revision = -1
         self._cached_bytes = 0
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> bool:
-        """Serve the request if it is a catalog call; return False if it is not one."""
-        route = match_route(scope.get("raw_path") or scope["path"].encode())
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> int:
+        """Serve the request if it is a catalog call and return its status; 0 if it is not one."""
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        try:
+            route = self._routes[raw_path]
+        except KeyError:
+            route = self._remember_route(raw_path)
         if route is None:
-            return False
+            return 0
         request_id = request_id_of(scope)
         try:
-            await self._serve(scope, receive, send, route, request_id)
+            return await self._serve(scope, receive, send, raw_path, route, request_id)
         except LiteImagesError as error:
             status, body, headers = render_error(error, request_id)
-            await send_response(send, status, body, request_id, headers)
         except (DBAPIError, PoolTimeout) as error:
             # A credential cache miss needs the database; a pool timeout means it is overloaded.
             logger.warning("database unavailable: %s", error, extra={"request_id": request_id})
             status, body, headers = render_error(ServiceUnavailable(), request_id)
-            await send_response(send, status, body, request_id, headers)
         except BodyTooLarge:
+            status, headers = 413, []
             body = error_body("ModelArts.0101", "Request body is too large", request_id)
-            await send_response(send, 413, body, request_id)
         except Exception:
             logger.exception("catalog request failed", extra={"request_id": request_id})
-            await send_response(send, 500, internal_error(request_id), request_id)
-        return True
+            status, body, headers = 500, internal_error(request_id), []
+        await send_response(send, status, body, request_id, headers)
+        return status
+
+    def _remember_route(self, raw_path: bytes) -> CatalogRoute | None:
+        matched = match_route(raw_path)
+        route = None if matched is None else (*matched, is_project_id(matched[1]))
+        if len(self._routes) >= MAX_CACHED_ROUTES:
+            self._routes.clear()
+        self._routes[raw_path] = route
+        return route
 
     async def _serve(
         self,
         scope: Scope,
         receive: Receive,
         send: Send,
-        route: tuple[str, str, str | None],
+        raw_path: bytes,
+        route: CatalogRoute,
         request_id: str,
-    ) -> None:
-        name, project_id, image_id = route
-        if scope["method"] not in ("GET", "HEAD"):
+    ) -> int:
+        name, project_id, image_id, project_id_ok = route
+        method = scope["method"]
+        if method != "GET" and method != "HEAD":
             await send_response(send, 404, route_not_found(request_id), request_id)
-            return
-        headers = header_map(scope["headers"])
+            return 404
+        headers = raw_header_map(scope["headers"])
+        raw_query = scope["query_string"].decode("latin-1")
+        body = await read_body(receive) if declares_body(headers) else b""
+        scope[ROUTE_KEY] = name
+        runtime = self.runtime
+        runtime.check_fresh()
+        if b"authorization" in headers:
+            request = self._signable(method, raw_path, raw_query, headers, body)
+            caller = await authenticate_signature(runtime, scope, request)
+        else:
+            token = headers.get(b"x-auth-token")
+            text = None if token is None else token.decode("utf-8", "replace")
+            caller = await authenticate_token(runtime, scope, text)
+        operation, handler = OPERATIONS[name]
+        check_access(caller, project_id, project_id_ok, operation)
+        runtime.throttle.check(caller, project_id)
+        cached = self._cached(name, project_id, raw_query, image_id, handler)
+        return await send_representation(send, method, headers, cached, request_id)
+
+    def _signable(
+        self,
+        method: str,
+        raw_path: bytes,
+        raw_query: str,
+        raw_headers: dict[bytes, bytes],
+        body: bytes,
+    ) -> SignableRequest:
+        headers = {
+            name.decode("latin-1"): value.decode("utf-8", "replace")
+            for name, value in raw_headers.items()
+        }
         if self.runtime.settings.trust_forwarded_host:
             use_forwarded_host(headers)
-        raw_query = scope["query_string"].decode("latin-1")
-        body = await read_body(receive)
-        request = SignableRequest(
-            method=scope["method"],
-            raw_path=(scope.get("raw_path") or scope["path"].encode()).decode("latin-1"),
-            raw_query=raw_query,
-            headers=headers,
-            body=body,
-        )
-        scope[ROUTE_KEY] = name
-        self.runtime.check_fresh()
-        caller = await authenticate(self.runtime, scope, request)
-        operation, handler = OPERATIONS[name]
-        check_access(caller, project_id, operation)
-        self.runtime.throttle.check(caller, project_id)
-        cached = self._cached(name, project_id, raw_query, image_id, handler)
-        await self._send_representation(scope, send, headers, cached, request_id)
-
-    async def _send_representation(
-        self,
-        scope: Scope,
-        send: Send,
-        headers: dict[str, str],
-        cached: Representation,
-        request_id: str,
-    ) -> None:
-        if_none_match = headers.get("if-none-match")
-        use_gzip = len(cached.body) >= GZIP_MIN_BYTES and accepts_gzip(
-            headers.get("accept-encoding", "")
-        )
-        etag = cached.gzip_etag if use_gzip else cached.etag
-        response_headers = [(b"etag", etag), (b"x-request-id", request_id.encode())]
-        if len(cached.body) >= GZIP_MIN_BYTES:
-            response_headers.append((b"vary", b"Accept-Encoding"))
-        if if_none_match is not None and cached.matches(if_none_match):
-            await send({"type": "http.response.start", "status": 304, "headers": response_headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        body = cached.gzipped() if use_gzip else cached.body
-        response_headers += [
-            (b"content-type", b"application/json"),
-            (b"content-length", b"%d" % len(body)),
-        ]
-        if use_gzip:
-            response_headers.append((b"content-encoding", b"gzip"))
-        payload = b"" if scope["method"] == "HEAD" else body
-        await send({"type": "http.response.start", "status": 200, "headers": response_headers})
-        await send({"type": "http.response.body", "body": payload})
+        return SignableRequest(method, raw_path.decode("latin-1"), raw_query, headers, body)
 
     def _cached(
         self, name: str, project_id: str, raw_query: str, image_id: str | None, handler: Handler
@@ -215,9 +219,46 @@ class CatalogEndpoint:
         return cached
 
 
-def check_access(caller: Caller, project_id: str, operation: str) -> None:
+async def send_representation(
+    send: Send,
+    method: str,
+    headers: dict[bytes, bytes],
+    cached: Representation,
+    request_id: str,
+) -> int:
+    """Send a 200 with the body, gzipped if the client accepts it, or a 304; return the status."""
+    use_gzip = cached.compressible and accepts_gzip(headers.get(b"accept-encoding", b""))
+    request_id_header = (b"x-request-id", request_id.encode())
+    if_none_match = headers.get(b"if-none-match")
+    if if_none_match is not None and cached.matches(if_none_match.decode("latin-1")):
+        unchanged = cached.gzip_not_modified_headers if use_gzip else cached.not_modified_headers
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 304,
+                "headers": [*unchanged, request_id_header],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
+        return 304
+    if use_gzip:
+        body, response_headers = cached.gzipped(), cached.gzip_headers
+    else:
+        body, response_headers = cached.body, cached.headers
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [*response_headers, request_id_header],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+    return 200
+
+
+def check_access(caller: Caller, project_id: str, project_id_ok: bool, operation: str) -> None:
     """Raise unless the caller's credential names this project and may read its catalog."""
-    if not is_project_id(project_id):
+    if not project_id_ok:
         raise InvalidArgument("project_id", "must be 1 to 64 letters, digits and hyphens")
     if caller.project_id is not None and caller.project_id != project_id:
         raise ProjectMismatch()

@@ -1,29 +1,54 @@
-"""Encoded response bodies with their entity tags and gzip variants."""
+"""Encoded response bodies with their entity tags, gzip variants and response headers."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
-from dataclasses import dataclass, field
 
 # Smaller bodies fit in one TCP segment anyway; compressing them only costs time.
 GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
 
+Headers = list[tuple[bytes, bytes]]
+_JSON = (b"content-type", b"application/json")
+_VARY = (b"vary", b"Accept-Encoding")
+_GZIP = (b"content-encoding", b"gzip")
 
-@dataclass(slots=True)
+
 class Representation:
-    """A response body, its strong ETag, and its gzip encoding made on first request."""
+    """A response body, its strong ETag, and its gzip encoding made on first request.
 
-    body: bytes
-    etag: bytes
-    _gzipped: bytes | None = field(default=None, repr=False)
+    The header lists of a 200 and of a 304 are built once per body, so a response
+    only adds its X-Request-Id to them.
+    """
+
+    __slots__ = ("_gzip_headers", "_gzipped", "body", "etag", "headers", "not_modified_headers")
+
+    def __init__(self, body: bytes, etag: bytes) -> None:
+        self.body = body
+        self.etag = etag
+        self._gzipped: bytes | None = None
+        self._gzip_headers: Headers | None = None
+        vary = [_VARY] if self.compressible else []
+        self.headers: Headers = [
+            (b"etag", etag),
+            *vary,
+            _JSON,
+            (b"content-length", b"%d" % len(body)),
+        ]
+        self.not_modified_headers: Headers = [(b"etag", etag), *vary]
 
     @classmethod
     def of(cls, body: bytes) -> Representation:
         """Wrap `body` with an ETag computed from its bytes."""
         digest = hashlib.blake2b(body, digest_size=12).hexdigest()
         return cls(body, b'"' + digest.encode("ascii") + b'"')
+
+    @property
+    def compressible(self) -> bool:
+        """Return whether the body is large enough to be sent gzipped."""
+        return len(self.body) >= GZIP_MIN_BYTES
 
     @property
     def gzip_etag(self) -> bytes:
@@ -36,6 +61,24 @@ class Representation:
             self._gzipped = gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0)
         return self._gzipped
 
+    @property
+    def gzip_headers(self) -> Headers:
+        """Return the headers of a 200 with the gzipped body."""
+        if self._gzip_headers is None:
+            self._gzip_headers = [
+                (b"etag", self.gzip_etag),
+                _VARY,
+                _JSON,
+                (b"content-length", b"%d" % len(self.gzipped())),
+                _GZIP,
+            ]
+        return self._gzip_headers
+
+    @property
+    def gzip_not_modified_headers(self) -> Headers:
+        """Return the headers of a 304 for the gzip variant."""
+        return [(b"etag", self.gzip_etag), _VARY]
+
     def matches(self, if_none_match: str) -> bool:
         """Return whether an If-None-Match value names either variant of this body."""
         if if_none_match.strip() == "*":
@@ -44,9 +87,13 @@ class Representation:
         return self.etag.decode() in tags or self.gzip_etag.decode() in tags
 
 
-def accepts_gzip(accept_encoding: str) -> bool:
-    """Return whether an Accept-Encoding value allows gzip (q above zero)."""
-    for item in accept_encoding.split(","):
+@functools.lru_cache(maxsize=256)
+def accepts_gzip(accept_encoding: bytes) -> bool:
+    """Return whether an Accept-Encoding value allows gzip (q above zero).
+
+    Clients send the same few values, so the answers are cached.
+    """
+    for item in accept_encoding.decode("latin-1").split(","):
         coding, _, params = item.strip().partition(";")
         if coding.strip().lower() not in ("gzip", "*"):
             continue
