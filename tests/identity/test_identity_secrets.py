@@ -37,7 +37,8 @@ def test_encryption_is_randomised() -> None:
     assert box.encrypt("same") != box.encrypt("same")
 
 
-@pytest.mark.parametrize("key", [b"", b"short", b"x" * 44, generate_key()[:-2]])
+# A valid key cut short: 42 URL-safe base64 characters, fixed so that every run collects the same.
+@pytest.mark.parametrize("key", [b"", b"short", b"x" * 44, b"A" * 42])
 def test_invalid_key_rejected(key: bytes) -> None:
     with pytest.raises(SecretBoxError) as caught:
         SecretBox(key)
