@@ -89,7 +89,7 @@ class Authenticator:
         self._check_usable(key, request, authorization.signed_headers)
         self._check_date(request)
         try:
-            verification = verify(request, authorization, key.secret_key)
+            verification = verify(request, authorization, key.signing_key)
         except MissingSignedHeader as error:
             raise AuthenticationError(str(error), reason="missing_signed_header") from None
         if not verification.valid:

@@ -43,6 +43,7 @@ from liteimages.signing.errors import (
 )
 from liteimages.signing.signer import (
     SignableRequest,
+    SigningKey,
     Verification,
     compute_signature,
     sign,
@@ -64,6 +65,7 @@ __all__ = [
     "SignableRequest",
     "SignatureExpired",
     "SigningError",
+    "SigningKey",
     "UnsupportedAlgorithm",
     "Verification",
     "canonical_headers",
