@@ -8,7 +8,9 @@ GET /metrics (see `exposition`) adds up the files of every worker.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import math
 import os
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
@@ -67,42 +69,113 @@ _REFRESHES_FAILED = CATALOG_REFRESHES.labels(result="failed")
 # Route names of the catalog fast path, bound in advance so that their series exist at zero.
 CATALOG_ROUTE_NAMES = ("list_images", "get_image", "list_flavors")
 
-_RequestChildren = tuple[Counter, Histogram]
+# Upper bounds of the histogram's buckets, +Inf last, as prometheus_client adds it.
+_UPPER_BOUNDS = (*REQUEST_DURATION_BUCKETS, math.inf)
+
+
+class _Tally:
+    """Requests of one route and status observed since the last `RequestMetrics.record`.
+
+    prometheus_client has no public call to add many observations to a histogram at
+    once. A histogram child keeps its sum in `_sum` and one value per bucket, not
+    cumulative, in `_buckets`, and the tally adds to those. A child without them gets
+    each observation through `observe` at once instead.
+    """
+
+    __slots__ = (
+        "_bucket_values",
+        "_sum_value",
+        "buckets",
+        "count",
+        "counter",
+        "histogram",
+        "seconds",
+    )
+
+    def __init__(self, counter: Counter, histogram: Histogram) -> None:
+        self.counter = counter
+        self.histogram = histogram
+        self._sum_value = getattr(histogram, "_sum", None)
+        bucket_values = getattr(histogram, "_buckets", None)
+        if bucket_values is None or len(bucket_values) != len(_UPPER_BOUNDS):
+            bucket_values = self._sum_value = None
+        self._bucket_values = bucket_values
+        self.count = 0
+        self.seconds = 0.0
+        self.buckets = [0] * len(_UPPER_BOUNDS)
+
+    def add(self, seconds: float) -> None:
+        """Count one request that took `seconds`."""
+        self.count += 1
+        if self._bucket_values is None:
+            self.histogram.observe(seconds)
+            return
+        self.seconds += seconds
+        # The first bucket whose upper bound is at least `seconds`, as Histogram.observe picks.
+        self.buckets[bisect.bisect_left(_UPPER_BOUNDS, seconds)] += 1
+
+    def record(self) -> None:
+        """Add the counted requests to the instruments and start counting from zero."""
+        if not self.count:
+            return
+        self.counter.inc(self.count)
+        self.count = 0
+        if self._bucket_values is None or self._sum_value is None:
+            return
+        self._sum_value.inc(self.seconds)
+        for value, count in zip(self._bucket_values, self.buckets, strict=True):
+            if count:
+                value.inc(count)
+        self.seconds = 0.0
+        self.buckets = [0] * len(_UPPER_BOUNDS)
 
 
 class RequestMetrics:
-    """Records requests, keeping the label children of each route, status and reason."""
+    """Counts requests by route, status and authentication failure reason.
 
-    __slots__ = ("_by_reason", "_by_route_status")
+    `observe` only adds to counts held here; `record` adds them to the Prometheus
+    instruments, which take a lock and, with several workers, write to a file for each
+    value. So a caller that observes many requests and then records once pays for the
+    instruments once per route and status instead of once per request.
+    """
+
+    __slots__ = ("_by_reason", "_failures", "_tallies")
 
     def __init__(self) -> None:
-        self._by_route_status: dict[tuple[str, int], _RequestChildren] = {}
+        self._tallies: dict[tuple[str, int], _Tally] = {}
         self._by_reason: dict[str, Counter] = {}
+        self._failures: dict[str, int] = {}
         for route in CATALOG_ROUTE_NAMES:
             self._bind(route, 200)
 
     def observe(self, route: str, status: int, seconds: float, auth_failure: str | None) -> None:
         """Count one request and its duration, and the reason if its authentication failed."""
-        children = self._by_route_status.get((route, status))
-        if children is None:
-            children = self._bind(route, status)
-        children[0].inc()
-        children[1].observe(seconds)
+        tally = self._tallies.get((route, status))
+        if tally is None:
+            tally = self._bind(route, status)
+        tally.add(seconds)
         if auth_failure is not None:
-            failures = self._by_reason.get(auth_failure)
-            if failures is None:
-                failures = AUTH_FAILURES.labels(reason=auth_failure)
-                self._by_reason[auth_failure] = failures
-            failures.inc()
+            self._failures[auth_failure] = self._failures.get(auth_failure, 0) + 1
 
-    def _bind(self, route: str, status: int) -> _RequestChildren:
+    def record(self) -> None:
+        """Add every count observed since the last call to the Prometheus instruments."""
+        for tally in self._tallies.values():
+            tally.record()
+        failures, self._failures = self._failures, {}
+        for reason, count in failures.items():
+            counter = self._by_reason.get(reason)
+            if counter is None:
+                counter = self._by_reason[reason] = AUTH_FAILURES.labels(reason=reason)
+            counter.inc(count)
+
+    def _bind(self, route: str, status: int) -> _Tally:
         label = str(status)
-        children = (
+        tally = _Tally(
             HTTP_REQUESTS.labels(route=route, status=label),
             HTTP_REQUEST_DURATION.labels(route=route, status=label),
         )
-        self._by_route_status[(route, status)] = children
-        return children
+        self._tallies[(route, status)] = tally
+        return tally
 
 
 class Flushable(Protocol):

@@ -161,6 +161,8 @@ class ObservedHTTP:
                 metrics.observe(route, status, elapsed_ns / 1e9, scope.get(AUTH_FAILURE_KEY))
             if access_log is not None:
                 access_log.write(ended, scope, route, status, elapsed_ns)
+        if metrics is not None:
+            metrics.record()
 
 
 def _flush_if_alive(observed: weakref.ref[ObservedHTTP]) -> None:
