@@ -356,6 +356,41 @@ def test_loader_builds_view(database: Database, projects: dict[str, str]) -> Non
     assert view.get_image(projects["owner"], private).shared_with == {projects["guest"]}
 
 
+def test_loader_shares_equal_values(database: Database, projects: dict[str, str]) -> None:
+    created = datetime(2024, 5, 1, tzinfo=UTC)
+    add_flavor(database, "f1")
+    add_flavor(database, "f2")
+    first = add_private(database, projects["owner"], name="first", created_at=created)
+    second = add_private(database, projects["owner"], name="second", created_at=created)
+    lone = add_image(database, name="lone")
+    for image_id in (first, second):
+        write(
+            database,
+            lambda session, image_id=image_id: service.link_flavor(session, image_id, "f1"),
+        )
+        write(
+            database,
+            lambda session, image_id=image_id: service.link_flavor(session, image_id, "f2"),
+        )
+        share(database, image_id, projects["guest"])
+
+    with database.snapshot() as session:
+        view = load_view(session)
+    first_record = view.get_image(projects["owner"], first)
+    second_record = view.get_image(projects["owner"], second)
+    lone_record = view.get_image(projects["owner"], lone)
+
+    assert first_record.flavor_names == {"f1", "f2"}
+    assert first_record.flavor_names is second_record.flavor_names
+    assert first_record.shared_with == {projects["guest"]}
+    assert first_record.shared_with is second_record.shared_with
+    assert first_record.owner_project_id is second_record.owner_project_id
+    assert first_record.created_at is second_record.created_at
+    assert first_record.updated_at is first_record.created_at
+    assert lone_record.flavor_names == frozenset()
+    assert lone_record.flavor_names is lone_record.shared_with
+
+
 @pytest.mark.parametrize(
     ("project", "pairs", "expected"),
     [

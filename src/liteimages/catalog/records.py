@@ -63,14 +63,23 @@ def _compact(encoded: bytes) -> bytes:
 
 def encode_image(record: ImageRecord) -> bytes:
     """Encode the five fields of a ServerImageResponse."""
+    return encode_image_fields(
+        record.id, record.name, record.arch, record.server_type, record.status
+    )
+
+
+def encode_image_fields(
+    image_id: str, name: str, arch: Arch, server_type: ServerType, status: ImageStatus
+) -> bytes:
+    """Encode a ServerImageResponse from its fields, before the record exists."""
     return _compact(
         orjson.dumps(
             {
-                "arch": record.arch.value,
-                "image_id": record.id,
-                "name": record.name,
-                "server_type": record.server_type.value,
-                "status": record.status.value,
+                "arch": arch.value,
+                "image_id": image_id,
+                "name": name,
+                "server_type": server_type.value,
+                "status": status.value,
             }
         )
     )

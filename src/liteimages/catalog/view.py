@@ -33,10 +33,13 @@ class CatalogView:
         self._by_id = {image.id: image for image in images}
         self._flavors = tuple(sorted(flavors, key=attrgetter("name")))
         self._flavor_names = frozenset(flavor.name for flavor in flavors)
+        # Python's sort is stable, so sorting the id order by a field orders by (field, id)
+        # without building a key tuple per image.
+        by_id = sorted(images, key=attrgetter("id"))
         self._sorted = {
-            SortKey.NAME: tuple(sorted(images, key=attrgetter("name", "id"))),
-            SortKey.CREATED_AT: tuple(sorted(images, key=attrgetter("created_at", "id"))),
-            SortKey.UPDATED_AT: tuple(sorted(images, key=attrgetter("updated_at", "id"))),
+            SortKey.NAME: tuple(sorted(by_id, key=attrgetter("name"))),
+            SortKey.CREATED_AT: tuple(sorted(by_id, key=attrgetter("created_at"))),
+            SortKey.UPDATED_AT: tuple(sorted(by_id, key=attrgetter("updated_at"))),
         }
         # Projects that see more than the public images: owners and share targets.
         self._private_projects = frozenset(
