@@ -154,15 +154,15 @@ class ObservedHTTP:
             return
         self._pending = []
         metrics = self._metrics
-        access_log = self._access_log if self._access.isEnabledFor(logging.INFO) else None
-        for ended, scope, status, elapsed_ns in pending:
-            route = route_name(scope)
-            if metrics is not None:
-                metrics.observe(route, status, elapsed_ns / 1e9, scope.get(AUTH_FAILURE_KEY))
-            if access_log is not None:
-                access_log.write(ended, scope, route, status, elapsed_ns)
+        # Metrics first, so that whoever reads an access line finds its request counted.
         if metrics is not None:
+            for _, scope, status, elapsed_ns in pending:
+                route = route_name(scope)
+                metrics.observe(route, status, elapsed_ns / 1e9, scope.get(AUTH_FAILURE_KEY))
             metrics.record()
+        if self._access.isEnabledFor(logging.INFO):
+            for ended, scope, status, elapsed_ns in pending:
+                self._access_log.write(ended, scope, route_name(scope), status, elapsed_ns)
 
 
 def _flush_if_alive(observed: weakref.ref[ObservedHTTP]) -> None:
