@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ class Runtime:
             self._revisions = revisions.read_all(session)
             self.view = load_view(session)
             self.lockout.replace(load_lockouts(session))
+        freeze_long_lived()
         self.fresh_at = time.monotonic()
         record_catalog_view(self.view)
 
@@ -80,6 +82,7 @@ class Runtime:
             self.lockout.replace(await anyio.to_thread.run_sync(self._load_lockouts))
         if current.get(revisions.CATALOG) != self.view.revision:
             self.view = await anyio.to_thread.run_sync(self._load_view)
+            freeze_long_lived()
             logger.info(
                 "catalog view reloaded",
                 extra={"revision": self.view.revision, "images": self.view.image_count},
@@ -125,6 +128,21 @@ class Runtime:
     def _load_lockouts(self) -> list[LockoutState]:
         with self.database.read() as session:
             return load_lockouts(session)
+
+
+def freeze_long_lived() -> None:
+    """Collect garbage, then move every live object into the permanent generation.
+
+    The cyclic garbage collector skips permanent objects, so its full collections stop
+    traversing the catalog view, which lives until the next reload. A permanent object
+    is still freed when its reference count drops to zero, and that is how a replaced
+    view goes, because a view holds no reference cycles. Unfreezing first lets this
+    collection reclaim the cycles that became garbage since the last call. The call
+    holds the GIL for one full collection, which grows with the size of the new view.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _throttle_of(settings: Settings) -> Throttle:

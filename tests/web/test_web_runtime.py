@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,6 +70,25 @@ async def test_catalog_change_reloads_view(runtime: Runtime) -> None:
 
     assert runtime.view.revision == 1
     assert runtime.view.image_count == 1
+
+
+async def test_loaded_view_skips_collections(runtime: Runtime) -> None:
+    view = runtime.view
+
+    assert gc.get_freeze_count() > 0
+    assert not any(tracked is view for tracked in gc.get_objects())
+
+
+async def test_reload_frees_old_view(runtime: Runtime) -> None:
+    old_view = weakref.ref(runtime.view)
+    with runtime.database.write() as session:
+        catalog.add_image(session, ImageSpec("new", Arch.ARM, ServerType.BMS))
+
+    await runtime.refresh()
+
+    assert runtime.view.image_count == 1
+    assert old_view() is None
+    assert not any(tracked is runtime.view for tracked in gc.get_objects())
 
 
 async def wait_for(condition: object, seconds: float = 10.0) -> None:
