@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -115,10 +114,6 @@ class LiteImagesApp:
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(self.runtime.load)
-        # What exists now (modules, the catalog view) lives as long as the process. Frozen,
-        # it is left out of the garbage collector's full collections, which would otherwise
-        # walk all of it and hold up requests for tens of milliseconds.
-        gc.freeze()
         poller = asyncio.create_task(self.runtime.poll())
         try:
             yield
