@@ -18,6 +18,14 @@ DEFAULT_POLL_INTERVAL = 0.5
 # seconds after the last successful refresh. Later catalog calls fail with 503.
 DEFAULT_MAX_STALENESS = 300.0
 RATE_UNITS = {"s": 1.0, "min": 60.0}
+# A credential is locked for DEFAULT_LOCKOUT_DURATION seconds after
+# DEFAULT_LOCKOUT_THRESHOLD consecutive failures, as the API gateway locks access keys.
+DEFAULT_LOCKOUT_THRESHOLD = 5
+DEFAULT_LOCKOUT_DURATION = 300.0
+# Anyone who knows a user name or access key can lock it, so a lock longer than a day
+# would let one request a day keep a credential out for good.
+MAX_LOCKOUT_DURATION = 86_400.0
+LOCKOUTS = ("key", "user")
 
 
 class SettingsError(ValueError):
@@ -39,9 +47,55 @@ def _limits_from_env(env: Mapping[str, str]) -> dict[str, object]:
             values[name] = _rate(env, variable)
         if env.get(f"{variable}_BURST"):
             values[f"{name}_burst"] = _number(env, f"{variable}_BURST", int)
+    if env.get("LITEIMAGES_RATE_LIMIT_LOGIN"):
+        values["rate_limit_login"] = _rate(env, "LITEIMAGES_RATE_LIMIT_LOGIN")
+    if env.get("LITEIMAGES_RATE_LIMIT_LOGIN_BURST"):
+        values["rate_limit_login_burst"] = _number(env, "LITEIMAGES_RATE_LIMIT_LOGIN_BURST", int)
     if env.get("LITEIMAGES_MAX_STALENESS"):
         values["max_staleness"] = _number(env, "LITEIMAGES_MAX_STALENESS", float)
     return values
+
+
+def _lockouts_from_env(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for lockout in LOCKOUTS:
+        threshold = f"LITEIMAGES_LOCKOUT_{lockout.upper()}_THRESHOLD"
+        if env.get(threshold):
+            values[f"lockout_{lockout}_threshold"] = parse_lockout_threshold(
+                env[threshold], threshold
+            )
+        duration = f"LITEIMAGES_LOCKOUT_{lockout.upper()}_DURATION"
+        if env.get(duration):
+            values[f"lockout_{lockout}_duration"] = parse_lockout_duration(env[duration], duration)
+    return values
+
+
+def parse_lockout_threshold(text: str, name: str) -> int:
+    """Parse the number of consecutive failures that locks a credential; 0 disables the lockout."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise SettingsError(
+            f"{name} must be a whole number of failures, 0 or more (0 disables the lockout), "
+            f"got {text!r}"
+        )
+    return value
+
+
+def parse_lockout_duration(text: str, name: str) -> float:
+    """Parse how many seconds a lock lasts: more than 0 and at most one day."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_LOCKOUT_DURATION:
+        raise SettingsError(
+            f"{name} must be a number of seconds above 0 and at most {MAX_LOCKOUT_DURATION:g} "
+            f"(to disable the lockout, set its threshold to 0), got {text!r}"
+        )
+    return value
 
 
 def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float]) -> int | float:
@@ -94,7 +148,16 @@ class Settings:
     rate_limit_key_burst: int = 0
     rate_limit_project: float = 0.0
     rate_limit_project_burst: int = 0
+    # Password logins per client address of the whole instance (0: no limit), and the burst.
+    rate_limit_login: float = 0.0
+    rate_limit_login_burst: int = 0
     max_staleness: float = DEFAULT_MAX_STALENESS
+    # Consecutive failures that lock an access key (wrong signatures) or a user (wrong
+    # passwords), 0 to disable that lockout, and the seconds a lock lasts.
+    lockout_key_threshold: int = DEFAULT_LOCKOUT_THRESHOLD
+    lockout_key_duration: float = DEFAULT_LOCKOUT_DURATION
+    lockout_user_threshold: int = DEFAULT_LOCKOUT_THRESHOLD
+    lockout_user_duration: float = DEFAULT_LOCKOUT_DURATION
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -126,6 +189,7 @@ class Settings:
         if "LITEIMAGES_POLL_INTERVAL" in env:
             values["poll_interval"] = _number(env, "LITEIMAGES_POLL_INTERVAL", float)
         values.update(_limits_from_env(env))
+        values.update(_lockouts_from_env(env))
         return replace(settings, **values)  # type: ignore[arg-type]
 
     def to_env(self) -> dict[str, str]:
@@ -143,7 +207,13 @@ class Settings:
             "LITEIMAGES_RATE_LIMIT_KEY_BURST": str(self.rate_limit_key_burst),
             "LITEIMAGES_RATE_LIMIT_PROJECT": repr(self.rate_limit_project),
             "LITEIMAGES_RATE_LIMIT_PROJECT_BURST": str(self.rate_limit_project_burst),
+            "LITEIMAGES_RATE_LIMIT_LOGIN": repr(self.rate_limit_login),
+            "LITEIMAGES_RATE_LIMIT_LOGIN_BURST": str(self.rate_limit_login_burst),
             "LITEIMAGES_MAX_STALENESS": repr(self.max_staleness),
+            "LITEIMAGES_LOCKOUT_KEY_THRESHOLD": str(self.lockout_key_threshold),
+            "LITEIMAGES_LOCKOUT_KEY_DURATION": repr(self.lockout_key_duration),
+            "LITEIMAGES_LOCKOUT_USER_THRESHOLD": str(self.lockout_user_threshold),
+            "LITEIMAGES_LOCKOUT_USER_DURATION": repr(self.lockout_user_duration),
         }
         if self.secret_key:
             env["LITEIMAGES_SECRET_KEY"] = self.secret_key

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from liteimages.identity.errors import AccessKeyLocked
-from liteimages.identity.lockout import DURATION_SECONDS, THRESHOLD, Lockout
+from liteimages.identity.errors import AccessKeyLocked, UserLocked
+from liteimages.identity.lockout import (
+    DURATION_SECONDS,
+    THRESHOLD,
+    Lockout,
+    LockoutState,
+    is_user_key,
+    user_key,
+)
 
 
 class Clock:
@@ -122,3 +132,65 @@ def test_custom_threshold_and_duration() -> None:
         lockout.check("AK")
 
     assert caught.value.retry_after_seconds == 10
+
+
+def test_threshold_zero_disables() -> None:
+    lockout = Lockout(threshold=0, clock=Clock())
+    fail(lockout, "AK", 50)
+
+    lockout.check("AK")
+    assert not lockout.enabled
+
+
+def test_disabled_lockout_ignores_table() -> None:
+    lockout = Lockout(threshold=0, clock=Clock())
+    lockout.replace([LockoutState("AK", 0, datetime.now(UTC) + timedelta(seconds=60))])
+
+    lockout.check("AK")
+
+
+@pytest.mark.parametrize("threshold", [-1, -5])
+def test_negative_threshold_rejected(threshold: int) -> None:
+    with pytest.raises(ValueError, match="0 or more"):
+        Lockout(threshold=threshold)
+
+
+@pytest.mark.parametrize("duration", [0.0, -1.0, math.inf, math.nan])
+def test_invalid_duration_rejected(duration: float) -> None:
+    with pytest.raises(ValueError, match="positive number"):
+        Lockout(duration=duration)
+
+
+def test_user_key_namespace() -> None:
+    assert user_key("0123abcd") == "user:0123abcd"
+    assert is_user_key(user_key("0123abcd"))
+    assert not is_user_key("LITEIMAGESTESTKEY001")
+
+
+def test_replace_splits_by_namespace() -> None:
+    clock = Clock()
+    keys = Lockout(clock=clock)
+    users = Lockout(clock=clock, users=True, locked_error=UserLocked)
+    until = datetime.now(UTC) + timedelta(seconds=60)
+    states = [LockoutState("AK", 0, until), LockoutState(user_key("u1"), 0, until)]
+
+    keys.replace(states)
+    users.replace(states)
+
+    with pytest.raises(AccessKeyLocked):
+        keys.check("AK")
+    keys.check(user_key("u1"))
+    with pytest.raises(UserLocked):
+        users.check(user_key("u1"))
+    users.check("AK")
+
+
+def test_user_lockout_raises_user_locked() -> None:
+    lockout = Lockout(threshold=2, duration=5.0, clock=Clock(), users=True, locked_error=UserLocked)
+    fail(lockout, user_key("u1"), 2)
+
+    with pytest.raises(UserLocked) as caught:
+        lockout.check(user_key("u1"))
+
+    assert caught.value.retry_after_seconds == 5
+    assert caught.value.reason == "user_locked"

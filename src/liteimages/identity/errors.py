@@ -2,7 +2,9 @@
 
 LiteImagesError (liteimages.errors)
 ├── AuthenticationError      APIGW.0301  401
-│   └── AccessKeyLocked      APIGW.0301  401
+│   └── CredentialLocked     APIGW.0301  401, with Retry-After
+│       ├── AccessKeyLocked
+│       └── UserLocked
 ├── TokenExpired             APIGW.0307  401
 └── IamError                 IAM.*       the status it carries
 """
@@ -35,12 +37,34 @@ class SignatureMismatch(AuthenticationError):
         self.string_to_sign = string_to_sign
 
 
-class AccessKeyLocked(AuthenticationError):
+class CredentialLocked(AuthenticationError):
+    """A credential failed too often in a row and is locked for `retry_after_seconds`."""
+
+    def __init__(self, detail: str, reason: str, retry_after_seconds: int) -> None:
+        super().__init__(detail, reason=reason)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class AccessKeyLocked(CredentialLocked):
     """The access key failed too many signatures in a row and is locked for a while."""
 
     def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__("AK access failed to reach the limit,forbidden", reason="locked")
-        self.retry_after_seconds = retry_after_seconds
+        super().__init__(
+            "AK access failed to reach the limit,forbidden", "locked", retry_after_seconds
+        )
+
+
+class UserLocked(CredentialLocked):
+    """The user gave too many wrong passwords in a row and cannot log in for a while.
+
+    The message is the same whether or not the password of the rejected request was
+    right, because that password is not checked while the lock lasts.
+    """
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            "user access failed to reach the limit,forbidden", "user_locked", retry_after_seconds
+        )
 
 
 class TokenExpired(LiteImagesError):

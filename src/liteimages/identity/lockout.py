@@ -1,4 +1,8 @@
-"""Lock an access key for a while after too many failed signatures in a row.
+"""Lock a credential for a while after too many failures in a row.
+
+One `Lockout` counts failed signatures per access key, another failed passwords per
+user. Both share the `lockouts` table: a user's rows are keyed `user:<user id>`, and
+access keys contain letters and digits only, so the two kinds of key never collide.
 
 A `Lockout` without a store counts failures in this process only. With a
 `LockoutStore` it also writes each failure, and each reset after a success, to the
@@ -24,15 +28,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from liteimages.config import DEFAULT_LOCKOUT_DURATION, DEFAULT_LOCKOUT_THRESHOLD
 from liteimages.db import revisions
 from liteimages.db.base import Base, UTCDateTime, utcnow
 from liteimages.db.engine import Database
-from liteimages.identity.errors import AccessKeyLocked
+from liteimages.identity.errors import AccessKeyLocked, CredentialLocked
 
 logger = logging.getLogger(__name__)
 
-THRESHOLD = 5
-DURATION_SECONDS = 300.0
+THRESHOLD = DEFAULT_LOCKOUT_THRESHOLD
+DURATION_SECONDS = DEFAULT_LOCKOUT_DURATION
+# Prefix of the keys of the password lockout, in memory and in the lockouts table.
+USER_KEY_PREFIX = "user:"
 # The revision counter bumped by every change to the lockouts table.
 LOCKOUT_REVISION = "lockout"
 # Database writes waiting beyond this many are dropped, but the failure still counts in memory.
@@ -40,7 +47,10 @@ MAX_PENDING_WRITES = 10_000
 
 
 class LockoutRecord(Base):
-    """The consecutive signature failures of an access key, and the end of its lock."""
+    """The consecutive failures of an access key or user, and the end of its lock.
+
+    `access_key` is an access key, or `user:` and a user id for the password lockout.
+    """
 
     __tablename__ = "lockouts"
 
@@ -56,6 +66,16 @@ class LockoutState:
     access_key: str
     failures: int
     locked_until: datetime | None
+
+
+def user_key(user_id: str) -> str:
+    """Return the lockout key of a user's password failures."""
+    return USER_KEY_PREFIX + user_id
+
+
+def is_user_key(key: str) -> bool:
+    """Return whether a lockout key belongs to the password lockout."""
+    return key.startswith(USER_KEY_PREFIX)
 
 
 def _state(record: LockoutRecord) -> LockoutState:
@@ -137,7 +157,7 @@ class _Entry:
 
 
 class Lockout:
-    """Counts consecutive signature failures per access key and locks keys that fail too often.
+    """Counts consecutive failures per key and locks keys that fail too often.
 
     Failures count in memory at once, so this process locks a key on its own
     threshold-th failure even before the database write lands. With a store, the
@@ -145,6 +165,10 @@ class Lockout:
     in memory once no write for the key is pending, and a lock seen in either place
     applies. When the database cannot be reached, counting continues in memory, per
     process.
+
+    A `threshold` of 0 disables the lockout: it counts nothing, ignores the table and
+    never raises. With `users=True` this lockout takes only the `user:` keys of the
+    table, and otherwise only access keys. `check` raises `locked_error`.
     """
 
     def __init__(
@@ -153,9 +177,19 @@ class Lockout:
         duration: float = DURATION_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         store: LockoutStore | None = None,
+        *,
+        users: bool = False,
+        locked_error: Callable[[int], CredentialLocked] = AccessKeyLocked,
     ) -> None:
+        if threshold < 0:
+            raise ValueError(f"lockout threshold must be 0 or more, got {threshold}")
+        if not 0 < duration < math.inf:
+            raise ValueError(f"lockout duration must be a positive number, got {duration}")
         self.threshold = threshold
         self.duration = duration
+        self.enabled = threshold > 0
+        self._users = users
+        self._locked_error = locked_error
         self._clock = clock
         self._store = store
         self._entries: dict[str, _Entry] = {}
@@ -164,18 +198,20 @@ class Lockout:
         self._failed_writes = 0
 
     def check(self, access_key: str) -> None:
-        """Raise `AccessKeyLocked` if the key is locked now."""
+        """Raise `locked_error` (by default `AccessKeyLocked`) if the key is locked now."""
         entry = self._entries.get(access_key)
         if entry is None or not entry.locked_until:
             return
         remaining = entry.locked_until - self._clock()
         if remaining > 0:
-            raise AccessKeyLocked(math.ceil(remaining))
+            raise self._locked_error(math.ceil(remaining))
         entry.locked_until = 0.0
         self._forget_if_idle(access_key, entry)
 
     def record_failure(self, access_key: str) -> None:
-        """Count a failed signature, and lock the key when the threshold is reached."""
+        """Count a failure, and lock the key when the threshold is reached."""
+        if not self.enabled:
+            return
         entry = self._entries.get(access_key)
         if entry is None:
             entry = self._entries[access_key] = _Entry()
@@ -198,9 +234,15 @@ class Lockout:
         """Take the counts and locks just read from the database.
 
         A key with a write still pending keeps its count in memory, and no lock
-        known here is shortened.
+        known here is shortened. States of the other lockout's keys are skipped.
         """
-        entries = {state.access_key: self._entry_of(state) for state in states}
+        if not self.enabled:
+            return
+        entries = {
+            state.access_key: self._entry_of(state)
+            for state in states
+            if is_user_key(state.access_key) == self._users
+        }
         for access_key, old in self._entries.items():
             new = entries.get(access_key)
             if new is None:
@@ -274,7 +316,7 @@ class Lockout:
                 self._settle(access_key)
             except Exception:
                 # Keep the writer alive: without it no later failure would reach the database.
-                logger.exception("lockout write for access key %s failed", access_key)
+                logger.exception("lockout write for key %s failed", access_key)
                 self._settle(access_key)
             else:
                 self._settle(access_key, written=True, state=state)
@@ -304,7 +346,7 @@ class Lockout:
         # The first failure and then one in a hundred, so an outage does not flood the log.
         if self._failed_writes == 1 or self._failed_writes % 100 == 0:
             logger.warning(
-                "lockout write for access key %s failed (%d so far), counting in memory: %s",
+                "lockout write for key %s failed (%d so far), counting in memory: %s",
                 access_key,
                 self._failed_writes,
                 reason,

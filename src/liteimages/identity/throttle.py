@@ -1,4 +1,6 @@
-"""Request limits per credential and per project, as token buckets in one worker's memory.
+"""Request limits per credential, per project and per client address, as token buckets.
+
+The buckets live in one worker's memory.
 
 Each limit is a sustained rate plus a burst. A bucket contains at most `burst` tokens
 and refills at `rate` tokens per second. Every request takes one token from the bucket
@@ -8,6 +10,7 @@ finds either bucket empty is rejected with `Throttled` and takes no token.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Callable
@@ -19,11 +22,14 @@ from liteimages.identity.principal import Caller
 # Buckets kept per limit. When there are more, all are dropped and start full again,
 # which bounds memory at the price of one extra burst per credential or project.
 MAX_BUCKETS = 100_000
+# IPv6 clients are limited per network of this prefix length, because one host is
+# usually given a whole /64 and can send from any address in it.
+IPV6_PREFIX_LENGTH = 64
 THROTTLED_MESSAGE = "The throttling threshold has been reached"
 
 
 class Throttled(LiteImagesError):
-    """A request limit of the caller's credential or project is used up for now."""
+    """A request limit of the caller's credential, project or address is used up for now."""
 
     error_code = "APIGW.0308"
 
@@ -118,5 +124,45 @@ class Throttle:
             wait = self._projects.take(project_id, now)
             if wait and self._credentials is not None:
                 self._credentials.give_back(credential)
+        if wait:
+            raise Throttled(max(1, math.ceil(wait)))
+
+
+def address_bucket_name(address: str | None) -> str:
+    """Return the bucket name of a client address: the IPv4 address, or the IPv6 /64.
+
+    An IPv4-mapped IPv6 address counts as its IPv4 address. A value that is not an IP
+    address (a Unix socket peer, or None when the server does not know the client)
+    is used as it is, so all such clients share the bucket "unknown" or their own name.
+    """
+    if not address:
+        return "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        network = ipaddress.IPv6Network((parsed, IPV6_PREFIX_LENGTH), strict=False)
+        return str(network)
+    return str(parsed)
+
+
+class AddressThrottle:
+    """A request limit per client address, or no limit if `limit` is None."""
+
+    def __init__(
+        self, limit: RateLimit | None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._buckets = TokenBuckets(limit) if limit else None
+        self._clock = clock
+        self.enabled = limit is not None
+
+    def check(self, address: str | None) -> None:
+        """Take a token for the client address, or raise `Throttled`."""
+        if self._buckets is None:
+            return
+        wait = self._buckets.take(address_bucket_name(address), self._clock())
         if wait:
             raise Throttled(max(1, math.ceil(wait)))

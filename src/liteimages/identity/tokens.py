@@ -48,18 +48,45 @@ def hash_token(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def issue_token(session: Session, login: PasswordLogin) -> IssuedToken:
-    """Check the password and scope, store the token's hash and return the token."""
+WRONG_PASSWORD = "The username or password is wrong."
+
+
+def wrong_password() -> IamError:
+    """Return the error of an unknown account or user, or a wrong password."""
+    return IamError(401, "IAM.0001", WRONG_PASSWORD)
+
+
+def find_login_user(session: Session, login: PasswordLogin) -> tuple[Account | None, User | None]:
+    """Return the account and user a login names; either is None if it does not exist."""
     account = _account(session, login)
-    user = None
-    if account is not None:
-        user = session.scalar(
-            select(User).where(User.account_id == account.id, User.name == login.user_name)
-        )
+    if account is None:
+        return None, None
+    user = session.scalar(
+        select(User).where(User.account_id == account.id, User.name == login.user_name)
+    )
+    return account, user
+
+
+def issue_token(session: Session, login: PasswordLogin) -> IssuedToken:
+    """Check the password and scope, store the token's hash and return the token.
+
+    This does not apply the password lockout; `liteimages.identity.logins` does.
+    """
+    account, user = find_login_user(session, login)
     # The hash is checked even when the user is unknown, so timing reveals nothing.
     password_ok = verify_password(user.password_hash if user else None, login.password)
     if account is None or user is None or not password_ok:
-        raise IamError(401, "IAM.0001", "The username or password is wrong.")
+        raise wrong_password()
+    return create_token(session, account, user, login)
+
+
+def create_token(
+    session: Session, account: Account, user: User, login: PasswordLogin
+) -> IssuedToken:
+    """Store a new token of a user whose password was checked, scoped to the project that `login` names.
+
+    Raises `IamError` when the user is disabled or the project does not exist.
+    """
     if not user.enabled:
         raise IamError(401, "IAM.0001", "The user is disabled.")
     project = _project(session, account.id, login)

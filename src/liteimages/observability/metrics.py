@@ -42,6 +42,12 @@ AUTH_FAILURES = Counter(
     "Requests whose credentials were rejected, by reason.",
     ["reason"],
 )
+PASSWORD_CHECKS = Counter(
+    "liteimages_password_checks_total",
+    "Argon2 checks of login passwords, by result: ok, wrong, or unknown_user (a dummy "
+    "hash checked because the account or user does not exist).",
+    ["result"],
+)
 # Every worker loads the same catalog, so across workers the most recently set value is shown.
 CATALOG_IMAGES = Gauge(
     "liteimages_catalog_images",

@@ -15,8 +15,8 @@ from liteimages.errors import (
     ServiceUnavailable,
 )
 from liteimages.identity.errors import (
-    AccessKeyLocked,
     AuthenticationError,
+    CredentialLocked,
     IamError,
     SignatureMismatch,
     TokenExpired,
@@ -76,7 +76,7 @@ def render_error(
             "canonical_request": error.canonical_request,
             "string_to_sign": error.string_to_sign,
         }
-    if isinstance(error, AccessKeyLocked | Throttled):
+    if isinstance(error, CredentialLocked | Throttled):
         headers.append((b"retry-after", str(error.retry_after_seconds).encode()))
     if isinstance(error, ServiceUnavailable):
         headers.append((b"retry-after", b"1"))
