@@ -28,6 +28,7 @@ from liteimages.db.engine import Database
 from liteimages.errors import ServiceUnavailable
 from liteimages.identity.authenticator import Authenticator
 from liteimages.identity.cache import CredentialCache
+from liteimages.identity.errors import UserLocked
 from liteimages.identity.lockout import (
     LOCKOUT_REVISION,
     Lockout,
@@ -35,8 +36,9 @@ from liteimages.identity.lockout import (
     LockoutStore,
     load_lockouts,
 )
+from liteimages.identity.logins import PasswordLogins
 from liteimages.identity.secretbox import SecretBox
-from liteimages.identity.throttle import RateLimit, Throttle
+from liteimages.identity.throttle import AddressThrottle, RateLimit, Throttle
 from liteimages.observability.metrics import observe_refresh, record_catalog_view
 
 logger = logging.getLogger(__name__)
@@ -54,9 +56,23 @@ class Runtime:
         self.database = Database(settings.resolved_database_url)
         self.box = SecretBox(settings.load_secret_key())
         self.credentials = CredentialCache(self.database, self.box)
-        self.lockout = Lockout(store=LockoutStore(self.database))
+        store = LockoutStore(self.database)
+        self.lockout = Lockout(
+            settings.lockout_key_threshold, settings.lockout_key_duration, store=store
+        )
+        self.user_lockout = Lockout(
+            settings.lockout_user_threshold,
+            settings.lockout_user_duration,
+            store=store,
+            users=True,
+            locked_error=UserLocked,
+        )
         self.authenticator = Authenticator(self.credentials, self.lockout)
         self.throttle = _throttle_of(settings)
+        login_limit = RateLimit.of(
+            settings.rate_limit_login, settings.rate_limit_login_burst, max(1, settings.workers)
+        )
+        self.logins = PasswordLogins(self.database, self.user_lockout, AddressThrottle(login_limit))
         self.view = CatalogView(-1, [], [])
         self._revisions: dict[str, int] = {}
         # Monotonic time of the last successful refresh (or load).
@@ -67,7 +83,7 @@ class Runtime:
         with self.database.snapshot() as session:
             self._revisions = revisions.read_all(session)
             self.view = load_view(session)
-            self.lockout.replace(load_lockouts(session))
+            self._replace_lockouts(load_lockouts(session))
         freeze_long_lived()
         self.fresh_at = time.monotonic()
         record_catalog_view(self.view)
@@ -79,7 +95,7 @@ class Runtime:
         if current.get(revisions.IDENTITY) != self._revisions.get(revisions.IDENTITY):
             self.credentials.invalidate()
         if current.get(LOCKOUT_REVISION) != self._revisions.get(LOCKOUT_REVISION):
-            self.lockout.replace(await anyio.to_thread.run_sync(self._load_lockouts))
+            self._replace_lockouts(await anyio.to_thread.run_sync(self._load_lockouts))
         if current.get(revisions.CATALOG) != self.view.revision:
             self.view = await anyio.to_thread.run_sync(self._load_view)
             freeze_long_lived()
@@ -113,9 +129,14 @@ class Runtime:
                 failures = 0
 
     def close(self) -> None:
-        """Stop the lockout writer and release database connections."""
+        """Stop the lockout writers and release database connections."""
         self.lockout.close()
+        self.user_lockout.close()
         self.database.dispose()
+
+    def _replace_lockouts(self, states: list[LockoutState]) -> None:
+        self.lockout.replace(states)
+        self.user_lockout.replace(states)
 
     def _read_revisions(self) -> dict[str, int]:
         with self.database.read() as session:

@@ -276,3 +276,18 @@ async def test_address_limit_throttles(
     assert token.user.id == fresh_user.user_id
     clock.now += 2.0
     assert (await logins.issue(fresh_user.login, ADDRESS)).user.id == fresh_user.user_id
+
+
+async def test_success_clears_other_worker_failures(
+    migrated_database: Database, fresh_user: Setup
+) -> None:
+    other_worker = logins_of(migrated_database, Clock())
+    await fail(other_worker, fresh_user.login, 2)
+    await other_worker.lockout.flush()
+    logins = logins_of(migrated_database, Clock())
+
+    await logins.issue(fresh_user.login, ADDRESS)
+    await logins.lockout.flush()
+
+    with migrated_database.read() as session:
+        assert session.get(LockoutRecord, user_key(fresh_user.user_id)) is None

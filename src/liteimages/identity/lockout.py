@@ -230,6 +230,21 @@ class Lockout:
         self._queue_write(access_key, entry, failed=False)
         self._forget_if_idle(access_key, entry)
 
+    def reset(self, access_key: str) -> None:
+        """Reset the count of consecutive failures, writing the reset even if none is known here.
+
+        For callers that read the key's row and found failures that another worker
+        counted, which `record_success` would not clear.
+        """
+        if not self.enabled:
+            return
+        entry = self._entries.get(access_key)
+        if entry is None:
+            entry = self._entries[access_key] = _Entry()
+        entry.failures = 0
+        self._queue_write(access_key, entry, failed=False)
+        self._forget_if_idle(access_key, entry)
+
     def replace(self, states: Iterable[LockoutState]) -> None:
         """Take the counts and locks just read from the database.
 

@@ -77,34 +77,44 @@ class PasswordLogins:
         target = _Target(account, user, user_key(user.id))
         async with self._one_check_per_user(target.key):
             self.lockout.check(target.key)
-            password_ok = await anyio.to_thread.run_sync(self._verify, target, login.password)
+            password_ok, table_failures = await anyio.to_thread.run_sync(
+                self._verify, target, login.password
+            )
             if not password_ok:
                 PASSWORD_CHECKS.labels(result="wrong").inc()
                 self.lockout.record_failure(target.key)
                 raise wrong_password()
             PASSWORD_CHECKS.labels(result="ok").inc()
-            self.lockout.record_success(target.key)
+            if table_failures:
+                # Failures that another worker counted are in the table but not in memory.
+                self.lockout.reset(target.key)
+            else:
+                self.lockout.record_success(target.key)
         return await anyio.to_thread.run_sync(self._issue, target, login)
 
     def _find(self, login: PasswordLogin) -> tuple[Account | None, User | None]:
         with self._database.read() as session:
             return find_login_user(session, login)
 
-    def _verify(self, target: _Target, password: str) -> bool:
-        """Return whether the password is right, raising `UserLocked` first if the table says so.
+    def _verify(self, target: _Target, password: str) -> tuple[bool, int]:
+        """Return whether the password is right and the failures in the user's table row.
 
-        The table catches a lock that another worker or instance set after this
-        worker's last reload of the lockouts.
+        Raises `UserLocked`, before the password check, if the table has a lock that
+        has not ended. That catches a lock that another worker or instance set after
+        this worker last reloaded the lockouts.
         """
+        failures = 0
         if self.lockout.enabled:
             with self._database.read() as session:
                 record = session.get(LockoutRecord, target.key)
-                locked_until = record.locked_until if record is not None else None
-            if locked_until is not None:
-                remaining = (locked_until - utcnow()).total_seconds()
-                if remaining > 0:
-                    raise UserLocked(math.ceil(remaining))
-        return verify_password(target.user.password_hash, password)
+                if record is not None:
+                    failures = record.failures
+                    locked_until = record.locked_until
+                    if locked_until is not None:
+                        remaining = (locked_until - utcnow()).total_seconds()
+                        if remaining > 0:
+                            raise UserLocked(math.ceil(remaining))
+        return verify_password(target.user.password_hash, password), failures
 
     def _issue(self, target: _Target, login: PasswordLogin) -> IssuedToken:
         with self._database.write() as session:

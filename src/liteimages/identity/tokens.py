@@ -83,7 +83,7 @@ def issue_token(session: Session, login: PasswordLogin) -> IssuedToken:
 def create_token(
     session: Session, account: Account, user: User, login: PasswordLogin
 ) -> IssuedToken:
-    """Store a new token of a user whose password was checked, scoped to the project that `login` names.
+    """Store a new token for a user whose password was checked, in the project `login` names.
 
     Raises `IamError` when the user is disabled or the project does not exist.
     """
