@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -15,8 +16,11 @@ import uvicorn
 from liteimages.cli.context import open_box, open_database, settings_from, storage_options
 from liteimages.config import (
     DEFAULT_HOST,
+    DEFAULT_LOCKOUT_DURATION,
+    DEFAULT_LOCKOUT_THRESHOLD,
     DEFAULT_MAX_STALENESS,
     DEFAULT_PORT,
+    MAX_LOCKOUT_DURATION,
     SettingsError,
     parse_rate,
 )
@@ -84,6 +88,23 @@ def limit_options(function: F) -> F:
             help="Requests a project may send at once. Default: one second's worth.",
         ),
         click.option(
+            "--rate-limit-login",
+            envvar="LITEIMAGES_RATE_LIMIT_LOGIN",
+            type=RateType(),
+            default="0",
+            help="Password logins (POST /v3/auth/tokens) per client address and instance, "
+            "such as 10/min. Behind a reverse proxy the address is the proxy's. "
+            "Default: no limit.",
+        ),
+        click.option(
+            "--rate-limit-login-burst",
+            envvar="LITEIMAGES_RATE_LIMIT_LOGIN_BURST",
+            type=click.IntRange(min=0),
+            default=0,
+            help="Password logins one client address may send at once. "
+            "Default: one second's worth.",
+        ),
+        click.option(
             "--max-staleness",
             envvar="LITEIMAGES_MAX_STALENESS",
             type=click.FloatRange(min=1.0),
@@ -94,6 +115,42 @@ def limit_options(function: F) -> F:
         ),
     ]
     # Decorators apply innermost first, so reversing keeps --help in the listed order.
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    # FloatRange lets NaN through, because every comparison with NaN is false.
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds.", ctx, param)
+    return value
+
+
+def lockout_options(function: F) -> F:
+    """Add the options of the access key and user lockouts of `serve`."""
+    options = []
+    for lockout, failures in (("key", "wrong signatures"), ("user", "wrong passwords")):
+        what = "an access key" if lockout == "key" else "a user"
+        options += [
+            click.option(
+                f"--lockout-{lockout}-threshold",
+                envvar=f"LITEIMAGES_LOCKOUT_{lockout.upper()}_THRESHOLD",
+                type=click.IntRange(min=0),
+                default=DEFAULT_LOCKOUT_THRESHOLD,
+                show_default=True,
+                help=f"Consecutive {failures} that lock {what}; 0 disables this lockout.",
+            ),
+            click.option(
+                f"--lockout-{lockout}-duration",
+                envvar=f"LITEIMAGES_LOCKOUT_{lockout.upper()}_DURATION",
+                type=click.FloatRange(min=0, max=MAX_LOCKOUT_DURATION, min_open=True),
+                default=DEFAULT_LOCKOUT_DURATION,
+                show_default=True,
+                callback=_finite,
+                help=f"Seconds {what} stays locked, above 0 and at most one day.",
+            ),
+        ]
     for option in reversed(options):
         function = option(function)
     return function
@@ -176,6 +233,7 @@ def observability_options(function: F) -> F:
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
 @limit_options
+@lockout_options
 @observability_options
 @storage_options
 def serve(
@@ -191,7 +249,13 @@ def serve(
     rate_limit_key_burst: int,
     rate_limit_project: float,
     rate_limit_project_burst: int,
+    rate_limit_login: float,
+    rate_limit_login_burst: int,
     max_staleness: float,
+    lockout_key_threshold: int,
+    lockout_key_duration: float,
+    lockout_user_threshold: int,
+    lockout_user_duration: float,
     log_format: str,
     access_log: bool,
     metrics: bool,
@@ -209,7 +273,13 @@ def serve(
         rate_limit_key_burst=rate_limit_key_burst,
         rate_limit_project=rate_limit_project,
         rate_limit_project_burst=rate_limit_project_burst,
+        rate_limit_login=rate_limit_login,
+        rate_limit_login_burst=rate_limit_login_burst,
         max_staleness=max_staleness,
+        lockout_key_threshold=lockout_key_threshold,
+        lockout_key_duration=lockout_key_duration,
+        lockout_user_threshold=lockout_user_threshold,
+        lockout_user_duration=lockout_user_duration,
     )
     database = open_database(settings)
     box = open_box(settings)
@@ -242,8 +312,8 @@ def serve(
             log_level=log_level,
             # liteimages.access writes the access lines, with the caller's identity.
             access_log=False,
-            # liteimages uses no client address, so uvicorn need not rewrite it from
-            # X-Forwarded-For on every request.
+            # The login limit uses the TCP peer address. Trusting X-Forwarded-For would
+            # let any client pick the address its logins are counted against.
             proxy_headers=False,
             server_header=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,

@@ -12,10 +12,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from liteimages.identity.errors import IamError
+from liteimages.identity.errors import IamError, UserLocked
 from liteimages.identity.models import Project
 from liteimages.identity.principal import Caller
-from liteimages.identity.tokens import IssuedToken, PasswordLogin, issue_token
+from liteimages.identity.tokens import IssuedToken, PasswordLogin
 from liteimages.runtime import Runtime, database_unavailable_as_error
 from liteimages.signing import SignableRequest
 from liteimages.web.asgi import (
@@ -26,6 +26,7 @@ from liteimages.web.asgi import (
     request_id_of,
     use_forwarded_host,
 )
+from liteimages.web.auth import AUTH_FAILURE_KEY
 from liteimages.web.auth import authenticate as authenticate_request
 
 
@@ -123,21 +124,29 @@ async def read_limited_body(request: Request) -> bytes:
 
 
 async def create_token(request: Request) -> Response:
-    """POST /v3/auth/tokens: check a password and return a project-scoped token."""
+    """POST /v3/auth/tokens: check a password and return a project-scoped token.
+
+    The client address is the peer of the TCP connection, as the ASGI server reports
+    it. `serve` runs uvicorn without proxy headers, so behind a reverse proxy every
+    login comes from the proxy's address and shares one bucket of the address limit.
+    """
     runtime: Runtime = request.app.state.runtime
+    client = request.scope.get("client")
+    address = client[0] if client else None
+    # The limit comes before the body is read, so a throttled client costs no parsing.
+    runtime.logins.throttle.check(address)
     raw = await read_limited_body(request)
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise _invalid_body("not valid JSON") from None
     login = parse_login(document)
-
-    def issue() -> IssuedToken:
-        with runtime.database.write() as session:
-            return issue_token(session, login)
-
     with database_unavailable_as_error(request_id_of(request.scope)):
-        token = await anyio.to_thread.run_sync(issue)
+        try:
+            token = await runtime.logins.issue(login, address, limited=True)
+        except UserLocked as error:
+            request.scope[AUTH_FAILURE_KEY] = error.reason
+            raise
     return Response(
         token_body(token),
         status_code=201,
