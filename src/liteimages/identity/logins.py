@@ -8,7 +8,8 @@ checked at all.
 
 Checks of one user's password run one at a time in a worker, so concurrent guesses
 cannot all pass the lockout before the first failure is counted. Across workers the
-count is shared through the lockouts table, as for access keys.
+count is shared through the lockouts table, as for access keys, but unlike a signature
+check a login answers only after its failure or reset is written there.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class PasswordLogins:
             if not password_ok:
                 PASSWORD_CHECKS.labels(result="wrong").inc()
                 self.lockout.record_failure(target.key)
+                await self.lockout.flush()
                 raise wrong_password()
             PASSWORD_CHECKS.labels(result="ok").inc()
             if table_failures:
@@ -90,6 +92,9 @@ class PasswordLogins:
                 self.lockout.reset(target.key)
             else:
                 self.lockout.record_success(target.key)
+            # Waiting for the write keeps a later login on another worker from reading
+            # a count that misses this one, which would lock one failure early or late.
+            await self.lockout.flush()
         return await anyio.to_thread.run_sync(self._issue, target, login)
 
     def _find(self, login: PasswordLogin) -> tuple[Account | None, User | None]:
