@@ -82,7 +82,7 @@ class Runtime:
         """Read the catalog and revisions now, blocking; used once at start-up."""
         with self.database.snapshot() as session:
             self._revisions = revisions.read_all(session)
-            self.view = load_view(session)
+            self.view = load_view(session, self.view)
             self._replace_lockouts(load_lockouts(session))
         freeze_long_lived()
         self.fresh_at = time.monotonic()
@@ -144,7 +144,7 @@ class Runtime:
 
     def _load_view(self) -> CatalogView:
         with self.database.snapshot() as session:
-            return load_view(session)
+            return load_view(session, self.view)
 
     def _load_lockouts(self) -> list[LockoutState]:
         with self.database.read() as session:

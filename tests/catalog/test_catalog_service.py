@@ -391,6 +391,65 @@ def test_loader_shares_equal_values(database: Database, projects: dict[str, str]
     assert lone_record.flavor_names is lone_record.shared_with
 
 
+def rename(session: Session, image_id: str) -> None:
+    service.get_image(session, image_id).name = "renamed"
+
+
+def deactivate(session: Session, image_id: str) -> None:
+    service.get_image(session, image_id).status = ImageStatus.INACTIVE.value
+
+
+def touch(session: Session, image_id: str) -> None:
+    service.get_image(session, image_id).updated_at = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("change", ["link", "share", "rename", "deactivate", "touch"])
+def test_reload_rebuilds_changed_records(
+    database: Database, projects: dict[str, str], change: str
+) -> None:
+    add_flavor(database, "f1")
+    target = add_private(database, projects["owner"], name="target")
+    bystander = add_private(database, projects["owner"], name="bystander")
+    with database.snapshot() as session:
+        before = load_view(session)
+    changes: dict[str, Callable[[Session], object]] = {
+        "link": lambda session: service.link_flavor(session, target, "f1"),
+        "share": lambda session: service.share_image(session, target, projects["guest"]),
+        "rename": lambda session: rename(session, target),
+        "deactivate": lambda session: deactivate(session, target),
+        "touch": lambda session: touch(session, target),
+    }
+    write(database, changes[change])
+
+    with database.snapshot() as session:
+        after = load_view(session, before)
+        fresh = load_view(session)
+    changed = after.find_record(target)
+    expected = fresh.find_record(target)
+
+    assert changed is not None
+    assert expected is not None
+    assert changed is not before.find_record(target)
+    assert changed == expected
+    assert changed.wire == expected.wire
+    assert after.find_record(bystander) is before.find_record(bystander)
+
+
+def test_reload_drops_deleted_records(database: Database) -> None:
+    kept = add_image(database, name="kept")
+    deleted = add_image(database, name="deleted")
+    with database.snapshot() as session:
+        before = load_view(session)
+    write(database, lambda session: session.delete(service.get_image(session, deleted)))
+
+    with database.snapshot() as session:
+        after = load_view(session, before)
+
+    assert after.image_count == 1
+    assert after.find_record(deleted) is None
+    assert after.find_record(kept) is before.find_record(kept)
+
+
 @pytest.mark.parametrize(
     ("project", "pairs", "expected"),
     [

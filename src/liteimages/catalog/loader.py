@@ -49,11 +49,13 @@ class _Shared:
         self.times: dict[datetime, datetime] = {}
 
 
-def load_view(session: Session) -> CatalogView:
+def load_view(session: Session, previous: CatalogView | None = None) -> CatalogView:
     """Read every image, flavor, link and share, and return them as a view.
 
     The caller's transaction should be a snapshot (SQLite's default in WAL mode,
-    REPEATABLE READ on PostgreSQL) so the revision matches the rows.
+    REPEATABLE READ on PostgreSQL) so the revision matches the rows. The new view
+    reuses each record of `previous` whose image did not change, so a reload after a
+    small change builds few records, and the two views share most of their memory.
     """
     revision = revisions.read_all(session)[revisions.CATALOG]
     shared = _Shared()
@@ -74,7 +76,9 @@ def load_view(session: Session) -> CatalogView:
         ),
         shared,
     )
-    images = _load_images(session, links, shares, shared)
+    if previous is None:
+        previous = CatalogView(-1, [], [])
+    images = _load_images(session, links, shares, shared, previous)
     return CatalogView(revision, images, list(flavors.values()))
 
 
@@ -92,6 +96,7 @@ def _load_images(
     links: dict[str, frozenset[str]],
     shares: dict[str, frozenset[str]],
     shared: _Shared,
+    previous: CatalogView,
 ) -> list[ImageRecord]:
     rows = session.execute(
         select(
@@ -109,6 +114,7 @@ def _load_images(
     arches, server_types = _members(Arch), _members(ServerType)
     statuses, visibilities = _members(ImageStatus), _members(Visibility)
     strings, times = shared.strings, shared.times
+    find_previous = previous.find_record
     images = []
     for (
         image_id,
@@ -124,6 +130,29 @@ def _load_images(
         arch = _member(Arch, arches, arch_value)
         server_type = _member(ServerType, server_types, server_type_value)
         status = _member(ImageStatus, statuses, status_value)
+        visibility = _member(Visibility, visibilities, visibility_value)
+        # Popping frees each link key as its image is read, so later allocations reuse
+        # that memory.
+        shared_with = shares.pop(image_id, EMPTY_SET)
+        flavor_names = links.pop(image_id, EMPTY_SET)
+        old = find_previous(image_id)
+        # The old record stays when every field but the wire bytes (which follow from
+        # the others) is equal. The field most likely to differ is compared first.
+        if (
+            old is not None
+            and old.updated_at == updated_at
+            and old.name == name
+            and old.arch is arch
+            and old.server_type is server_type
+            and old.status is status
+            and old.visibility is visibility
+            and old.owner_project_id == owner
+            and old.shared_with == shared_with
+            and old.flavor_names == flavor_names
+            and old.created_at == created_at
+        ):
+            images.append(old)
+            continue
         images.append(
             ImageRecord(
                 id=image_id,
@@ -131,12 +160,10 @@ def _load_images(
                 arch=arch,
                 server_type=server_type,
                 status=status,
-                visibility=_member(Visibility, visibilities, visibility_value),
+                visibility=visibility,
                 owner_project_id=None if owner is None else _share(strings, owner),
-                # Popping frees each link key as its image is built, and the record's
-                # own strings reuse that memory.
-                shared_with=shares.pop(image_id, EMPTY_SET),
-                flavor_names=links.pop(image_id, EMPTY_SET),
+                shared_with=shared_with,
+                flavor_names=flavor_names,
                 created_at=_share(times, created_at),
                 updated_at=_share(times, updated_at),
                 wire=encode_image_fields(image_id, name, arch, server_type, status),

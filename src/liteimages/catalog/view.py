@@ -62,6 +62,10 @@ class CatalogView:
         """Return the number of flavors."""
         return len(self._flavors)
 
+    def find_record(self, image_id: str) -> ImageRecord | None:
+        """Return the image `image_id` whatever its visibility, or None if there is none."""
+        return self._by_id.get(image_id)
+
     def get_image(self, project_id: str, image_id: str) -> ImageRecord:
         """Return the image `image_id` if `project_id` may see it, else raise `NotFound`."""
         image = self._by_id.get(image_id)
