@@ -23,6 +23,7 @@ __all__ = [
     "canonical_query_from_pairs",
     "canonical_query_orders",
     "canonical_request",
+    "canonical_request_tail",
     "canonical_uri",
     "encode_text",
     "encoded_order_query",
@@ -236,5 +237,16 @@ def canonical_request(
         signed_headers: Lower-case names of the signed headers, in signing order.
         hashed_payload: Result of ``payload_hash``.
     """
-    signed = ";".join(signed_headers)
-    return f"{method.upper()}\n{uri}\n{query}\n{header_lines}\n{signed}\n{hashed_payload}"
+    return f"{method.upper()}\n{uri}\n{query}" + canonical_request_tail(
+        header_lines, signed_headers, hashed_payload
+    )
+
+
+def canonical_request_tail(
+    header_lines: str, signed_headers: Sequence[str], hashed_payload: str
+) -> str:
+    """Return the end of the canonical request: everything after the query line.
+
+    A verifier that tries several URI and query forms builds this part once.
+    """
+    return f"\n{header_lines}\n{';'.join(signed_headers)}\n{hashed_payload}"
