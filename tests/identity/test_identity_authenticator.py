@@ -23,7 +23,7 @@ from liteimages.identity.errors import (
 )
 from liteimages.identity.lockout import Lockout
 from liteimages.identity.models import KEY_INACTIVE, AccessKey, Token
-from liteimages.identity.principal import Caller
+from liteimages.identity.principal import MAX_KEPT_CALLERS, Caller
 from liteimages.identity.secretbox import SecretBox, generate_key
 from liteimages.identity.tokens import PasswordLogin, hash_token, issue_token
 from liteimages.runtime import Runtime
@@ -185,6 +185,23 @@ async def test_signature_without_project_header(
     caller = await authenticator.authenticate(replace(unsigned, headers=headers))
 
     assert caller.project_id is None
+
+
+async def test_each_project_header_gets_its_caller(
+    world: World, authenticator: Authenticator, clock: Clock
+) -> None:
+    # More distinct X-Project-Id values than one key keeps callers for.
+    project_ids = [f"p{index:02d}" for index in range(MAX_KEPT_CALLERS + 4)]
+
+    callers = [
+        await authenticator.authenticate(
+            signed(world, at=clock.now, headers={"x-project-id": project_id})
+        )
+        for project_id in [*project_ids, *project_ids]
+    ]
+
+    assert [caller.project_id for caller in callers] == [*project_ids, *project_ids]
+    assert {caller.access_key for caller in callers} == {world.access_key}
 
 
 async def test_unknown_access_key(world: World, authenticator: Authenticator, clock: Clock) -> None:

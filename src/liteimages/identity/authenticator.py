@@ -47,14 +47,9 @@ class Authenticator:
 
     async def authenticate(self, request: SignableRequest) -> Caller:
         """Return the caller of `request`, preferring a signature over a token."""
-        authorization = request.headers.get("authorization")
-        if authorization is not None:
-            return await self._by_signature(request, authorization)
+        if "authorization" in request.headers:
+            return await self.authenticate_signature(request)
         return await self.authenticate_token(request.headers.get("x-auth-token"))
-
-    async def authenticate_signature(self, request: SignableRequest) -> Caller:
-        """Return the caller of a request that has an Authorization header."""
-        return await self._by_signature(request, request.headers["authorization"])
 
     async def authenticate_token(self, token: str | None) -> Caller:
         """Return the caller of an X-Auth-Token value; None or empty means it was not sent."""
@@ -71,9 +66,10 @@ class Authenticator:
             raise AuthenticationError("the user is disabled", reason="disabled")
         return credential.caller
 
-    async def _by_signature(self, request: SignableRequest, header: str) -> Caller:
+    async def authenticate_signature(self, request: SignableRequest) -> Caller:
+        """Return the caller of a request that has an Authorization header."""
         try:
-            authorization = parse_authorization(header)
+            authorization = parse_authorization(request.headers["authorization"])
         except UnsupportedAlgorithm as error:
             raise AuthenticationError(str(error), reason="unsupported_algorithm") from None
         except MalformedAuthorization as error:
@@ -86,7 +82,8 @@ class Authenticator:
                 f"ak {access_key[:MAX_SHOWN_ACCESS_KEY]} not exist", reason="unknown_access_key"
             )
         self.lockout.check(access_key)
-        self._check_usable(key, request, authorization.signed_headers)
+        if key.has_conditions or not key.principal.enabled:
+            self._check_usable(key, request, authorization.signed_headers)
         self._check_date(request)
         try:
             verification = verify(request, authorization, key.signing_key)
@@ -96,12 +93,7 @@ class Authenticator:
             self.lockout.record_failure(access_key)
             raise SignatureMismatch(verification.canonical_request, verification.string_to_sign)
         self.lockout.record_success(access_key)
-        return Caller(
-            principal=key.principal,
-            project_id=request.headers.get("x-project-id"),
-            access_key=access_key,
-            method="aksk",
-        )
+        return key.caller(request.headers.get("x-project-id"))
 
     def _check_usable(
         self, key: KeyCredential, request: SignableRequest, signed_headers: tuple[str, ...]

@@ -8,6 +8,9 @@ from datetime import datetime
 
 from liteimages.signing import SigningKey
 
+# Callers that one access key keeps, one per X-Project-Id value.
+MAX_KEPT_CALLERS = 16
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -45,9 +48,31 @@ class KeyCredential:
     security_token_hash: str | None
     principal: Principal
     signing_key: SigningKey = field(init=False, repr=False, compare=False)
+    # Whether the key is disabled, expires or needs a security token: checks beyond the
+    # signature that most keys do not need.
+    has_conditions: bool = field(init=False, repr=False, compare=False)
+    _callers: dict[str | None, Caller] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "signing_key", SigningKey(self.secret_key))
+        conditions = (
+            not self.active or self.expires_at is not None or self.security_token_hash is not None
+        )
+        object.__setattr__(self, "has_conditions", conditions)
+        object.__setattr__(self, "_callers", {})
+
+    def caller(self, project_id: str | None) -> Caller:
+        """Return the caller of a request signed with this key that names `project_id`.
+
+        Callers are kept for the first MAX_KEPT_CALLERS project ids, since a client
+        sends the same one with every request.
+        """
+        caller = self._callers.get(project_id)
+        if caller is None:
+            caller = Caller(self.principal, project_id, access_key=self.access_key, method="aksk")
+            if len(self._callers) < MAX_KEPT_CALLERS:
+                self._callers[project_id] = caller
+        return caller
 
 
 @dataclass(frozen=True, slots=True)
