@@ -77,6 +77,7 @@ class Runtime:
         self._revisions: dict[str, int] = {}
         # Monotonic time of the last successful refresh (or load).
         self.fresh_at = 0.0
+        self._refresh_lock = asyncio.Lock()
 
     def load(self) -> None:
         """Read the catalog and revisions now, blocking; used once at start-up."""
@@ -90,7 +91,16 @@ class Runtime:
 
     @observe_refresh
     async def refresh(self) -> None:
-        """Reload what changed since the last refresh: the catalog, credentials, lockouts."""
+        """Reload what changed since the last refresh: the catalog, credentials, lockouts.
+
+        Refreshes run one at a time. The poll and the refresh after an admin write
+        could otherwise overlap, and the one that read the database first could finish
+        last and put back an older view.
+        """
+        async with self._refresh_lock:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         current = await anyio.to_thread.run_sync(self._read_revisions)
         if current.get(revisions.IDENTITY) != self._revisions.get(revisions.IDENTITY):
             self.credentials.invalidate()

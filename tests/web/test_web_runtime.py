@@ -72,6 +72,28 @@ async def test_catalog_change_reloads_view(runtime: Runtime) -> None:
     assert runtime.view.image_count == 1
 
 
+async def test_overlapping_refreshes_never_go_back(runtime: Runtime) -> None:
+    seen: list[int] = []
+
+    def add_images() -> None:
+        for index in range(20):
+            with runtime.database.write() as session:
+                catalog.add_image(session, ImageSpec(f"i{index}", Arch.ARM, ServerType.BMS))
+
+    async def refresh_repeatedly() -> None:
+        for _ in range(15):
+            await runtime.refresh()
+            seen.append(runtime.view.revision)
+
+    writer = asyncio.create_task(asyncio.to_thread(add_images))
+    await asyncio.gather(*(refresh_repeatedly() for _ in range(4)))
+    await writer
+    await runtime.refresh()
+
+    assert seen == sorted(seen)
+    assert runtime.view.image_count == 20
+
+
 async def test_loaded_view_skips_collections(runtime: Runtime) -> None:
     view = runtime.view
 
