@@ -171,6 +171,19 @@ def test_access_line_for_wrong_sk(server: LiveServer) -> None:
     assert record["project_id"] is None
 
 
+def test_access_line_hides_unknown_access_key(server: LiveServer) -> None:
+    # A client that swapped its keys names its secret key as the access key.
+    response = signed_get(server, images_path(server), access_key=DEMO_SK, secret_key=DEMO_AK)
+
+    record = wait_for_access_record(server, response.headers["x-request-id"])
+    lines = server.log()
+
+    assert record["status"] == 401
+    assert record["auth_failure"] == "unknown_access_key"
+    assert record["access_key"] == "[unknown]"
+    assert DEMO_SK not in lines
+
+
 def test_access_line_without_credentials(server: LiveServer) -> None:
     response = httpx.get(server.endpoint + images_path(server))
 

@@ -171,12 +171,22 @@ def _flush_if_alive(observed: weakref.ref[ObservedHTTP]) -> None:
         alive.flush()
 
 
+# Shown in place of an access key that does not exist: a client that swapped its AK and SK
+# sends its secret key there.
+UNKNOWN_ACCESS_KEY = "[unknown]"
+
+
 def _access_key_of(scope: Scope, caller: Caller | None, auth_failure: str | None) -> str | None:
-    """Return the caller's AK, or after a failed authentication the AK its signature names."""
+    """Return the caller's AK, or after a failed authentication the AK its signature names.
+
+    An access key that does not exist is not logged, since it may be a secret key.
+    """
     if caller is not None:
         return caller.access_key
     if auth_failure is None:
         return None
+    if auth_failure == "unknown_access_key":
+        return UNKNOWN_ACCESS_KEY
     for name, value in scope["headers"]:
         if name.lower() == b"authorization":
             try:
