@@ -198,8 +198,17 @@ def database_unavailable_as_error(request_id: str | None = None) -> Iterator[Non
         raise ServiceUnavailable() from error
 
 
+# PostgreSQL's SQLSTATE codes for a missing table and a missing column: the database was
+# emptied or replaced, or has not been migrated to this version. SQLite reports both as
+# OperationalError, which is in DATABASE_UNAVAILABLE already.
+MISSING_SCHEMA_SQLSTATES = frozenset({"42P01", "42703"})
+
+
 def is_unavailable(error: Exception) -> bool:
-    """Return whether `error` means the database is unreachable or overloaded right now."""
+    """Return whether `error` means the database is unreachable or unusable right now."""
     if isinstance(error, DATABASE_UNAVAILABLE):
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return error.connection_invalidated or sqlstate in MISSING_SCHEMA_SQLSTATES
