@@ -230,7 +230,9 @@ async def send_representation(
     use_gzip = cached.compressible and accepts_gzip(headers.get(b"accept-encoding", b""))
     request_id_header = (b"x-request-id", request_id.encode())
     if_none_match = headers.get(b"if-none-match")
-    if if_none_match is not None and cached.matches(if_none_match.decode("latin-1")):
+    if if_none_match is not None and cached.matches(
+        if_none_match.decode("latin-1"), gzipped=use_gzip
+    ):
         unchanged = cached.gzip_not_modified_headers if use_gzip else cached.not_modified_headers
         await send(
             {

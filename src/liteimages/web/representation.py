@@ -79,29 +79,41 @@ class Representation:
         """Return the headers of a 304 for the gzip variant."""
         return [(b"etag", self.gzip_etag), _VARY]
 
-    def matches(self, if_none_match: str) -> bool:
-        """Return whether an If-None-Match value names either variant of this body."""
+    def matches(self, if_none_match: str, *, gzipped: bool) -> bool:
+        """Return whether an If-None-Match value names the variant that would be sent.
+
+        `gzipped` says which variant that is. A tag of the other variant does not match:
+        a 304 would then carry a validator that the client's stored response lacks.
+        """
         if if_none_match.strip() == "*":
             return True
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return self.etag.decode() in tags or self.gzip_etag.decode() in tags
+        tag = (self.gzip_etag if gzipped else self.etag).decode()
+        return any(item.strip().removeprefix("W/") == tag for item in if_none_match.split(","))
 
 
 @functools.lru_cache(maxsize=256)
 def accepts_gzip(accept_encoding: bytes) -> bool:
     """Return whether an Accept-Encoding value allows gzip (q above zero).
 
-    Clients send the same few values, so the answers are cached.
+    An entry for gzip decides, wherever it is in the list; without one, an entry for
+    `*` does (RFC 9110, section 12.5.3). When a coding is listed twice, the first entry
+    counts. Clients send the same few values, so the answers are cached.
     """
+    qualities: dict[str, bool] = {}
     for item in accept_encoding.decode("latin-1").split(","):
         coding, _, params = item.strip().partition(";")
-        if coding.strip().lower() not in ("gzip", "*"):
-            continue
-        quality = params.strip().lower()
-        if quality.startswith("q="):
-            try:
-                return float(quality[2:]) > 0
-            except ValueError:
-                return False
+        qualities.setdefault(coding.strip().lower(), _quality_above_zero(params))
+    if "gzip" in qualities:
+        return qualities["gzip"]
+    return qualities.get("*", False)
+
+
+def _quality_above_zero(params: str) -> bool:
+    """Return whether the parameters of one Accept-Encoding entry give it a q above 0."""
+    quality = params.strip().lower()
+    if not quality.startswith("q="):
         return True
-    return False
+    try:
+        return float(quality[2:]) > 0
+    except ValueError:
+        return False
