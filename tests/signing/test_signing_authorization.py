@@ -127,3 +127,11 @@ def test_parse_rejects_other_sdk_algorithms(algorithm: str) -> None:
     assert caught.value.algorithm == algorithm
     assert algorithm in str(caught.value)
     assert isinstance(caught.value, MalformedAuthorization)
+
+
+@pytest.mark.parametrize("separator", [",", ", "])
+def test_parse_names_repeated_header(separator: str) -> None:
+    one = format_authorization("AK1", ["host", "x-sdk-date"], "a" * 64)
+
+    with pytest.raises(MalformedAuthorization, match="sent more than once"):
+        parse_authorization(one + separator + one)

@@ -138,6 +138,11 @@ def parse_authorization(value: str) -> Authorization:
         raise MalformedAuthorization("invalid Authorization header: the value is empty")
     if parts[0] != ALGORITHM:
         _raise_for_algorithm(parts[0])
+    # A repeated header reaches here as its values joined by commas.
+    if f",{ALGORITHM} " in value.replace(", ", ","):
+        raise MalformedAuthorization(
+            "invalid Authorization header: it was sent more than once; send one"
+        )
     if len(parts) == 1:
         raise MalformedAuthorization(
             f"invalid Authorization header: no fields follow {ALGORITHM}, "
