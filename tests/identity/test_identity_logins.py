@@ -291,3 +291,18 @@ async def test_success_clears_other_worker_failures(
 
     with migrated_database.read() as session:
         assert session.get(LockoutRecord, user_key(fresh_user.user_id)) is None
+
+
+async def test_reset_elsewhere_clears_stale_count(
+    migrated_database: Database, fresh_user: Setup
+) -> None:
+    # Threshold 3: this worker counts 2 failures, another worker's success clears them.
+    logins = logins_of(migrated_database, Clock())
+    await fail(logins, fresh_user.login, 2)
+    other_worker = logins_of(migrated_database, Clock())
+    await other_worker.issue(fresh_user.login, ADDRESS)
+
+    # Before its next reload, this worker counts 2 new failures from zero, not from 2.
+    await fail(logins, fresh_user.login, 2)
+
+    assert (await logins.issue(fresh_user.login, ADDRESS)).user.id == fresh_user.user_id

@@ -221,6 +221,24 @@ class Lockout:
             entry.locked_until = self._clock() + self.duration
         self._queue_write(access_key, entry, failed=True)
 
+    def adopt_failures(self, access_key: str, failures: int) -> None:
+        """Take `failures`, just read from the table, as the key's count of consecutive failures.
+
+        For callers that read the key's row before they count a failure, so that a reset
+        or failures written by another worker since the last reload count here too. A key
+        with writes of this process still pending keeps its count, which the row lacks, and
+        a lockout without a store has no row and keeps counting in memory.
+        """
+        if not self.enabled or self._store is None:
+            return
+        entry = self._entries.get(access_key)
+        if entry is None:
+            if not failures:
+                return
+            entry = self._entries[access_key] = _Entry()
+        if not entry.pending:
+            entry.failures = failures
+
     def record_success(self, access_key: str) -> None:
         """Reset the count of consecutive failures. A key with none costs one dictionary lookup."""
         entry = self._entries.get(access_key)

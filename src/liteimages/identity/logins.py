@@ -83,6 +83,9 @@ class PasswordLogins:
             )
             if not password_ok:
                 PASSWORD_CHECKS.labels(result="wrong").inc()
+                # The row counts every worker's failures and resets; this worker's memory
+                # may still hold failures that a login on another worker has cleared.
+                self.lockout.adopt_failures(target.key, table_failures)
                 self.lockout.record_failure(target.key)
                 await self.lockout.flush()
                 raise wrong_password()
