@@ -54,55 +54,46 @@ class RateType(click.ParamType[float]):
             self.fail(str(error), param, ctx)
 
 
+def _rate_limit_options(name: str, rate_help: str, burst_help: str) -> list[Callable[[F], F]]:
+    """Return the `--rate-limit-NAME` option and its `-burst` companion."""
+    variable = "LITEIMAGES_RATE_LIMIT_" + name.upper()
+    return [
+        click.option(
+            f"--rate-limit-{name}",
+            envvar=variable,
+            type=RateType(),
+            default="0",
+            help=f"{rate_help} Default: no limit.",
+        ),
+        click.option(
+            f"--rate-limit-{name}-burst",
+            envvar=variable + "_BURST",
+            type=click.IntRange(min=0),
+            default=0,
+            help=f"{burst_help} Default: one second's worth.",
+        ),
+    ]
+
+
 def limit_options(function: F) -> F:
     """Add the request-limit and staleness options of `serve`."""
     options = [
-        click.option(
-            "--rate-limit-key",
-            envvar="LITEIMAGES_RATE_LIMIT_KEY",
-            type=RateType(),
-            default="0",
-            help="Catalog requests per access key (or per user, for tokens) and instance, "
-            "such as 50/s or 3000/min. Default: no limit.",
+        *_rate_limit_options(
+            "key",
+            "Catalog requests per access key (or per user, for tokens) and instance, "
+            "such as 50/s or 3000/min.",
+            "Requests one credential may send at once.",
         ),
-        click.option(
-            "--rate-limit-key-burst",
-            envvar="LITEIMAGES_RATE_LIMIT_KEY_BURST",
-            type=click.IntRange(min=0),
-            default=0,
-            help="Requests one credential may send at once. Default: one second's worth.",
+        *_rate_limit_options(
+            "project",
+            "Catalog requests per project and instance, such as 200/s or 6000/min.",
+            "Requests a project may send at once.",
         ),
-        click.option(
-            "--rate-limit-project",
-            envvar="LITEIMAGES_RATE_LIMIT_PROJECT",
-            type=RateType(),
-            default="0",
-            help="Catalog requests per project and instance, such as 200/s or 6000/min. "
-            "Default: no limit.",
-        ),
-        click.option(
-            "--rate-limit-project-burst",
-            envvar="LITEIMAGES_RATE_LIMIT_PROJECT_BURST",
-            type=click.IntRange(min=0),
-            default=0,
-            help="Requests a project may send at once. Default: one second's worth.",
-        ),
-        click.option(
-            "--rate-limit-login",
-            envvar="LITEIMAGES_RATE_LIMIT_LOGIN",
-            type=RateType(),
-            default="0",
-            help="Password logins (POST /v3/auth/tokens) per client address and instance, "
-            "such as 10/min. Behind a reverse proxy the address is the proxy's. "
-            "Default: no limit.",
-        ),
-        click.option(
-            "--rate-limit-login-burst",
-            envvar="LITEIMAGES_RATE_LIMIT_LOGIN_BURST",
-            type=click.IntRange(min=0),
-            default=0,
-            help="Password logins one client address may send at once. "
-            "Default: one second's worth.",
+        *_rate_limit_options(
+            "login",
+            "Password logins (POST /v3/auth/tokens) per client address and instance, "
+            "such as 10/min. Behind a reverse proxy the address is the proxy's.",
+            "Password logins one client address may send at once.",
         ),
         click.option(
             "--max-staleness",
@@ -130,8 +121,8 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
 def lockout_options(function: F) -> F:
     """Add the options of the access key and user lockouts of `serve`."""
     options = []
-    for lockout, failures in (("key", "wrong signatures"), ("user", "wrong passwords")):
-        what = "an access key" if lockout == "key" else "a user"
+    lockouts = (("key", "an access key", "wrong signatures"), ("user", "a user", "wrong passwords"))
+    for lockout, credential, failures in lockouts:
         options += [
             click.option(
                 f"--lockout-{lockout}-threshold",
@@ -139,7 +130,7 @@ def lockout_options(function: F) -> F:
                 type=click.IntRange(min=0),
                 default=DEFAULT_LOCKOUT_THRESHOLD,
                 show_default=True,
-                help=f"Consecutive {failures} that lock {what}; 0 disables this lockout.",
+                help=f"Consecutive {failures} that lock {credential}. 0 disables this lockout.",
             ),
             click.option(
                 f"--lockout-{lockout}-duration",
@@ -148,7 +139,7 @@ def lockout_options(function: F) -> F:
                 default=DEFAULT_LOCKOUT_DURATION,
                 show_default=True,
                 callback=_finite,
-                help=f"Seconds {what} stays locked, above 0 and at most one day.",
+                help=f"Seconds {credential} stays locked, above 0 and at most one day.",
             ),
         ]
     for option in reversed(options):
