@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
 import pytest
 
 from liteimages.client import (
@@ -17,7 +16,7 @@ from liteimages.client import (
     from_environment,
     from_profile,
 )
-from support.server import DEMO_AK, DEMO_DOMAIN, DEMO_PASSWORD, DEMO_SK, DEMO_USER, LiveServer
+from support.server import DEMO_AK, DEMO_SK, LiveServer, demo_token
 
 DOCUMENTED_IMAGE = "d7811cdb-b0c6-44fe-9931-1f3b2b6ef477"
 
@@ -32,24 +31,7 @@ def aksk(server: LiveServer) -> Settings:
 
 
 def token_settings(server: LiveServer) -> Settings:
-    login = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": DEMO_USER,
-                        "password": DEMO_PASSWORD,
-                        "domain": {"name": DEMO_DOMAIN},
-                    }
-                },
-            },
-            "scope": {"project": {"id": server.project_id}},
-        }
-    }
-    response = httpx.post(f"{server.endpoint}/v3/auth/tokens", json=login)
-    assert response.status_code == 201
-    token = response.headers["X-Subject-Token"]
+    token = demo_token(server)
     return Settings(endpoint=server.endpoint, token=token, project_id=server.project_id)
 
 

@@ -19,11 +19,9 @@ from liteimages.identity.models import KEY_INACTIVE, AccessKey, Token
 from liteimages.identity.tokens import hash_token
 from support.server import (
     DEMO_AK,
-    DEMO_DOMAIN,
-    DEMO_PASSWORD,
     DEMO_SK,
-    DEMO_USER,
     LiveServer,
+    demo_token,
     start_server,
 )
 
@@ -45,27 +43,6 @@ def two_servers(database_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer,
     first.stop()
 
 
-def _token(server: LiveServer) -> str:
-    login = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": DEMO_USER,
-                        "password": DEMO_PASSWORD,
-                        "domain": {"name": DEMO_DOMAIN},
-                    }
-                },
-            },
-            "scope": {"project": {"id": server.project_id}},
-        }
-    }
-    response = httpx.post(f"{server.endpoint}/v3/auth/tokens", json=login)
-    assert response.status_code == 201
-    return response.headers["X-Subject-Token"]
-
-
 def _images(server: LiveServer, token: str) -> httpx.Response:
     return httpx.get(
         f"{server.endpoint}/v1/{server.project_id}/dev-servers/images",
@@ -85,7 +62,7 @@ def _wait_for(condition: Callable[[], bool], bound: float) -> float:
 
 def test_token_from_one_works_on_other(two_servers: tuple[LiveServer, LiveServer]) -> None:
     first, second = two_servers
-    token = _token(first)
+    token = demo_token(first)
 
     response = _images(second, token)
 
@@ -95,7 +72,7 @@ def test_token_from_one_works_on_other(two_servers: tuple[LiveServer, LiveServer
 
 def test_catalog_change_reaches_both(two_servers: tuple[LiveServer, LiveServer]) -> None:
     first, second = two_servers
-    token = _token(first)
+    token = demo_token(first)
     database = Database(first.database_url)
     with database.write() as session:
         add_image(
@@ -113,7 +90,7 @@ def test_catalog_change_reaches_both(two_servers: tuple[LiveServer, LiveServer])
 
 def test_revoked_token_stops_everywhere(two_servers: tuple[LiveServer, LiveServer]) -> None:
     first, second = two_servers
-    token = _token(first)
+    token = demo_token(first)
     assert _images(second, token).status_code == 200
     database = Database(first.database_url)
     with database.write() as session:

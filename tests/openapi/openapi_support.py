@@ -1,34 +1,12 @@
-"""Helpers of the OpenAPI tests: a demo token and ids of objects the demo server holds."""
+"""Helpers of the OpenAPI tests: ids of the objects that the demo server contains."""
 
 from __future__ import annotations
 
 import httpx
 
-from support.server import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_USER, LiveServer
+from support.server import LiveServer
 
 HTTP_TIMEOUT_S = 30.0
-
-
-def demo_token(server: LiveServer) -> str:
-    """Return a password token of the demo user, scoped to the demo project."""
-    login = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": DEMO_USER,
-                        "password": DEMO_PASSWORD,
-                        "domain": {"name": DEMO_DOMAIN},
-                    }
-                },
-            },
-            "scope": {"project": {"id": server.project_id}},
-        }
-    }
-    response = httpx.post(f"{server.endpoint}/v3/auth/tokens", json=login, timeout=HTTP_TIMEOUT_S)
-    assert response.status_code == 201, response.text
-    return response.headers["X-Subject-Token"]
 
 
 def known_path_values(server: LiveServer, token: str) -> dict[str, list[str]]:

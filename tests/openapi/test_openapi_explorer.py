@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
-from openapi_support import demo_token
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -25,7 +24,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from support.databases import sqlite_url
-from support.server import LiveServer, start_server
+from support.server import LiveServer, demo_token, start_server
 
 BROWSER_CANDIDATES = ("/usr/bin/chromium", "chromium")
 DRIVER_CANDIDATES = ("/usr/bin/chromedriver", "chromedriver")

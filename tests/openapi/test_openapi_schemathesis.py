@@ -16,11 +16,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
-from openapi_support import demo_token, known_path_values
+from openapi_support import known_path_values
 from schemathesis import checks
 
 from liteimages.web.openapi import build_document
-from support.server import LiveServer
+from support.server import LiveServer, demo_token
 
 CHECKS = [
     checks.not_a_server_error,

@@ -19,7 +19,7 @@ from resilience_support import (
     signed_client,
 )
 
-from support.server import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_USER, LiveServer, start_server
+from support.server import LiveServer, demo_token, start_server
 
 REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 KEY_RATE = 1.0
@@ -155,26 +155,7 @@ def test_key_rejection_spares_project(limited_server: LiveServer) -> None:
 
 
 def test_token_caller_limited_per_user(limited_server: LiveServer) -> None:
-    login = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": DEMO_USER,
-                        "password": DEMO_PASSWORD,
-                        "domain": {"name": DEMO_DOMAIN},
-                    }
-                },
-            },
-            "scope": {"project": {"id": limited_server.project_id}},
-        }
-    }
-    created = httpx.post(
-        f"{limited_server.endpoint}/v3/auth/tokens", json=login, timeout=HTTP_TIMEOUT_S
-    )
-    assert created.status_code == 201
-    headers = {"X-Auth-Token": created.headers["X-Subject-Token"]}
+    headers = {"X-Auth-Token": demo_token(limited_server, timeout=HTTP_TIMEOUT_S)}
     with httpx.Client(
         base_url=limited_server.endpoint, headers=headers, timeout=HTTP_TIMEOUT_S
     ) as client:

@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -120,3 +121,31 @@ def _wait_until_live(server: LiveServer) -> None:
         time.sleep(0.05)
     server.stop()
     raise RuntimeError(f"server did not start within {START_TIMEOUT_S} s:\n{server.log()}")
+
+
+def demo_login(project_id: str) -> dict[str, Any]:
+    """Return the POST /v3/auth/tokens body of the demo user, scoped to `project_id`."""
+    return {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {
+                        "name": DEMO_USER,
+                        "password": DEMO_PASSWORD,
+                        "domain": {"name": DEMO_DOMAIN},
+                    }
+                },
+            },
+            "scope": {"project": {"id": project_id}},
+        }
+    }
+
+
+def demo_token(server: LiveServer, timeout: float = 30.0) -> str:
+    """Return a token of the demo user, scoped to the server's demo project."""
+    response = httpx.post(
+        f"{server.endpoint}/v3/auth/tokens", json=demo_login(server.project_id), timeout=timeout
+    )
+    assert response.status_code == 201, response.text
+    return str(response.headers["X-Subject-Token"])
