@@ -22,8 +22,8 @@ RATE_UNITS = {"s": 1.0, "min": 60.0}
 # DEFAULT_LOCKOUT_THRESHOLD consecutive failures, as the API gateway locks access keys.
 DEFAULT_LOCKOUT_THRESHOLD = 5
 DEFAULT_LOCKOUT_DURATION = 300.0
-# Anyone who knows a user name or access key can lock it, so a lock longer than a day
-# would let one request a day keep a credential out for good.
+# Anyone with a user name or access key can lock it, so a lock longer than a day would
+# let a few requests a day keep that credential locked for good.
 MAX_LOCKOUT_DURATION = 86_400.0
 LOCKOUTS = ("key", "user")
 

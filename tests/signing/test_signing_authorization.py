@@ -131,7 +131,7 @@ def test_parse_rejects_other_sdk_algorithms(algorithm: str) -> None:
 
 @pytest.mark.parametrize("separator", [",", ", "])
 def test_parse_names_repeated_header(separator: str) -> None:
-    one = format_authorization("AK1", ["host", "x-sdk-date"], "a" * 64)
+    header = format_authorization("AK1", ["host", "x-sdk-date"], "a" * 64)
 
     with pytest.raises(MalformedAuthorization, match="sent more than once"):
-        parse_authorization(one + separator + one)
+        parse_authorization(header + separator + header)

@@ -1,4 +1,4 @@
-"""Content negotiation of the catalog bodies: gzip, entity tags and 304 answers."""
+"""Content negotiation of the catalog bodies: gzip, entity tags and 304 responses."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ class Authenticator:
         return await self.authenticate_token(request.headers.get("x-auth-token"))
 
     async def authenticate_token(self, token: str | None) -> Caller:
-        """Return the caller of an X-Auth-Token value; None or empty means it was not sent."""
+        """Return the caller of an X-Auth-Token value. None or empty means no token was sent."""
         if not token:
             raise AuthenticationError("x-auth-token not found", reason="missing_credentials")
         if len(token) > MAX_TOKEN_LENGTH:

@@ -1,10 +1,10 @@
 """Password logins guarded by a per-address rate limit and a per-user lockout.
 
 An Argon2 check costs a large fraction of a CPU second, so every step that can reject
-a login runs before it: the client address's token bucket, then the user's lockout in
-this worker's memory, then the user's row in the lockouts table. A locked user gets
-`UserLocked` whether or not the password is right, because the password is not
-checked at all.
+a login runs before it. These steps are the client address's token bucket, then the
+user's lockout in this worker's memory, then the user's row in the lockouts table.
+A locked user gets `UserLocked` whether or not the password is right, because the
+password is not checked at all.
 
 Checks of one user's password run one at a time in a worker, so concurrent guesses
 cannot all pass the lockout before the first failure is counted. Across workers the

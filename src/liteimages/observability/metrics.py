@@ -185,10 +185,10 @@ class RequestMetrics:
 
 
 class Flushable(Protocol):
-    """An object that holds measurements until its `flush` records them."""
+    """An object that keeps measurements until its `flush` records them."""
 
     def flush(self) -> None:
-        """Record every held measurement."""
+        """Record every measurement kept so far."""
 
 
 _held_measurements: weakref.WeakSet[Flushable] = weakref.WeakSet()

@@ -49,7 +49,7 @@ FLUSH_DELAY_S = 0.05
 # ...or as soon as this many requests wait, whichever comes first.
 FLUSH_BATCH_SIZE = 256
 
-# What the metrics and the access line of one request need: the time it ended, its
+# A finished request as its metrics and access line need it: the time it ended, its
 # scope, its status and its duration in nanoseconds.
 _Finished = tuple[float, Scope, int, int]
 
@@ -154,7 +154,7 @@ class ObservedHTTP:
             return
         self._pending = []
         metrics = self._metrics
-        # Metrics first, so that whoever reads an access line finds its request counted.
+        # Metrics first, so that a request is counted before its access line appears.
         if metrics is not None:
             for _, scope, status, elapsed_ns in pending:
                 route = route_name(scope)

@@ -101,9 +101,9 @@ class SigningKey:
 
     def __init__(self, secret_key: str) -> None:
         prepared = hmac.new(secret_key.encode("utf-8"), digestmod="sha256")
-        # With OpenSSL, hmac.HMAC wraps a C object in `_hmac` that has the same copy, update
-        # and hexdigest methods; using it directly skips three Python-level calls per check.
-        # Without that attribute, the public object does the same work.
+        # With OpenSSL, hmac.HMAC wraps a C object in `_hmac` with the same copy, update and
+        # hexdigest methods. Calling it directly skips three Python-level calls per check,
+        # and without that attribute the public object does the same work.
         self._prepared: _Mac = getattr(prepared, "_hmac", None) or prepared
 
     def __repr__(self) -> str:

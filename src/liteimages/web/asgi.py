@@ -78,7 +78,7 @@ def raw_header_map(raw_headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]
 
 
 def declares_body(headers: dict[bytes, bytes]) -> bool:
-    """Return whether the request has a body: HTTP/1.1 says so only by these two headers."""
+    """Return whether the request has a body, which in HTTP/1.1 only these two headers declare."""
     length = headers.get(b"content-length")
     return (length is not None and length.strip() != b"0") or b"transfer-encoding" in headers
 

@@ -112,7 +112,7 @@ class CatalogEndpoint:
         self._cached_bytes = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> int:
-        """Serve the request if it is a catalog call and return its status; 0 if it is not one."""
+        """Serve a catalog call and return its status, or return 0 for any other request."""
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         try:
             route = self._routes[raw_path]
@@ -226,7 +226,7 @@ async def send_representation(
     cached: Representation,
     request_id: str,
 ) -> int:
-    """Send a 200 with the body, gzipped if the client accepts it, or a 304; return the status."""
+    """Send a 200 with the body, gzipped if the client accepts it, or a 304. Return the status."""
     use_gzip = cached.compressible and accepts_gzip(headers.get(b"accept-encoding", b""))
     request_id_header = (b"x-request-id", request_id.encode())
     if_none_match = headers.get(b"if-none-match")

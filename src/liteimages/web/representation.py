@@ -82,7 +82,7 @@ class Representation:
     def matches(self, if_none_match: str, *, gzipped: bool) -> bool:
         """Return whether an If-None-Match value names the variant that would be sent.
 
-        `gzipped` says which variant that is. A tag of the other variant does not match:
+        `gzipped` selects that variant. A tag of the other variant does not match, because
         a 304 would then carry a validator that the client's stored response lacks.
         """
         if if_none_match.strip() == "*":
@@ -95,9 +95,9 @@ class Representation:
 def accepts_gzip(accept_encoding: bytes) -> bool:
     """Return whether an Accept-Encoding value allows gzip (q above zero).
 
-    An entry for gzip decides, wherever it is in the list; without one, an entry for
-    `*` does (RFC 9110, section 12.5.3). When a coding is listed twice, the first entry
-    counts. Clients send the same few values, so the answers are cached.
+    An entry for gzip decides, wherever it is in the list. Without one, an entry for
+    `*` decides (RFC 9110, section 12.5.3). When a coding is listed twice, the first entry
+    counts. Clients send the same few values, so the results are cached.
     """
     qualities: dict[str, bool] = {}
     for item in accept_encoding.decode("latin-1").split(","):
