@@ -27,7 +27,7 @@ from liteimages.identity.principal import MAX_KEPT_CALLERS, Caller
 from liteimages.identity.secretbox import SecretBox, generate_key
 from liteimages.identity.tokens import PasswordLogin, hash_token, issue_token
 from liteimages.runtime import Runtime
-from liteimages.signing import SignableRequest, format_sdk_date, sign
+from liteimages.signing import ReceivedRequest, SignableRequest, format_sdk_date, sign
 
 pytestmark = pytest.mark.anyio
 
@@ -142,9 +142,14 @@ def token_request(token: str) -> SignableRequest:
     return SignableRequest("GET", "/v1/p/dev-servers/images", "", {"x-auth-token": token})
 
 
+async def authenticate(authenticator: Authenticator, request: SignableRequest) -> Caller:
+    """Authenticate `request` as a server receives it: header values as UTF-8 bytes."""
+    return await authenticator.authenticate(ReceivedRequest.of(request))
+
+
 async def rejected(authenticator: Authenticator, request: SignableRequest) -> str:
     with pytest.raises(AuthenticationError) as caught:
-        await authenticator.authenticate(request)
+        await authenticate(authenticator, request)
     assert caught.value.error_code == "APIGW.0301"
     assert caught.value.message.startswith(PREFIX)
     return caught.value.detail
@@ -165,7 +170,7 @@ def new_key(world: World) -> tuple[str, str]:
 
 
 async def test_signature_accepted(world: World, authenticator: Authenticator, clock: Clock) -> None:
-    caller = await authenticator.authenticate(signed(world, at=clock.now))
+    caller = await authenticate(authenticator, signed(world, at=clock.now))
 
     assert caller.method == "aksk"
     assert caller.access_key == world.access_key
@@ -182,7 +187,7 @@ async def test_signature_without_project_header(
     added = sign(unsigned, world.access_key, world.secret_key, now=clock.now)
     headers = {**unsigned.headers, **{name.lower(): value for name, value in added.items()}}
 
-    caller = await authenticator.authenticate(replace(unsigned, headers=headers))
+    caller = await authenticate(authenticator, replace(unsigned, headers=headers))
 
     assert caller.project_id is None
 
@@ -194,8 +199,8 @@ async def test_each_project_header_gets_its_caller(
     project_ids = [f"p{index:02d}" for index in range(MAX_KEPT_CALLERS + 4)]
 
     callers = [
-        await authenticator.authenticate(
-            signed(world, at=clock.now, headers={"x-project-id": project_id})
+        await authenticate(
+            authenticator, signed(world, at=clock.now, headers={"x-project-id": project_id})
         )
         for project_id in [*project_ids, *project_ids]
     ]
@@ -232,7 +237,7 @@ async def test_wrong_secret_key(world: World, authenticator: Authenticator, cloc
     request = signed(world, secret_key="wrong-secret-key-0123456789", at=clock.now)
 
     with pytest.raises(SignatureMismatch) as caught:
-        await authenticator.authenticate(request)
+        await authenticate(authenticator, request)
 
     date = format_sdk_date(clock.now)
     assert caught.value.detail == "verify aksk signature fail"
@@ -254,7 +259,7 @@ async def test_tampered_header_fails(
     request = with_headers(signed(world, at=clock.now), **tamper)
 
     with pytest.raises(SignatureMismatch):
-        await authenticator.authenticate(request)
+        await authenticate(authenticator, request)
 
 
 async def test_tampered_query_fails(
@@ -263,7 +268,7 @@ async def test_tampered_query_fails(
     request = replace(signed(world, at=clock.now), raw_query="limit=3&offset=0")
 
     with pytest.raises(SignatureMismatch):
-        await authenticator.authenticate(request)
+        await authenticate(authenticator, request)
 
 
 async def test_unsigned_extra_header_ignored(
@@ -271,7 +276,7 @@ async def test_unsigned_extra_header_ignored(
 ) -> None:
     request = with_headers(signed(world, at=clock.now), **{"user-agent": "late"})
 
-    caller = await authenticator.authenticate(request)
+    caller = await authenticate(authenticator, request)
 
     assert caller.method == "aksk"
 
@@ -280,7 +285,7 @@ async def test_unsigned_extra_header_ignored(
 async def test_date_inside_window(
     world: World, authenticator: Authenticator, clock: Clock, skew: timedelta
 ) -> None:
-    caller = await authenticator.authenticate(signed(world, at=clock.now + skew))
+    caller = await authenticate(authenticator, signed(world, at=clock.now + skew))
 
     assert caller.method == "aksk"
 
@@ -354,13 +359,13 @@ async def test_signature_preferred_over_token(
 ) -> None:
     request = with_headers(signed(world, at=clock.now), **{"x-auth-token": "garbage"})
 
-    caller = await authenticator.authenticate(request)
+    caller = await authenticate(authenticator, request)
 
     assert caller.method == "aksk"
 
 
 async def test_token_accepted(world: World, authenticator: Authenticator) -> None:
-    caller = await authenticator.authenticate(token_request(world.token))
+    caller = await authenticate(authenticator, token_request(world.token))
 
     assert caller.method == "token"
     assert caller.project_id == world.project_id
@@ -383,7 +388,7 @@ async def test_expired_token(
     clock.now = stored.issued_at + after
 
     with pytest.raises(TokenExpired) as caught:
-        await authenticator.authenticate(token_request(world.token))
+        await authenticate(authenticator, token_request(world.token))
 
     assert caught.value.error_code == "APIGW.0307"
     assert caught.value.message == "The token must be updated"
@@ -464,7 +469,7 @@ async def test_temporary_key_accepted(
 ) -> None:
     request = signed_temporary(world, temporary, clock.now, temporary.security_token)
 
-    caller = await authenticator.authenticate(request)
+    caller = await authenticate(authenticator, request)
 
     assert caller.access_key == temporary.access_key
 
@@ -507,7 +512,7 @@ async def test_temporary_key_expires(
     request = signed_temporary(world, temporary, clock.now, temporary.security_token)
 
     with pytest.raises(TokenExpired):
-        await authenticator.authenticate(request)
+        await authenticate(authenticator, request)
 
 
 async def test_lockout_after_five_failures(
@@ -518,14 +523,14 @@ async def test_lockout_after_five_failures(
     right = signed(world, access_key=access_key, secret_key=secret_key, at=clock.now)
     for _ in range(5):
         with pytest.raises(SignatureMismatch):
-            await authenticator.authenticate(wrong)
+            await authenticate(authenticator, wrong)
 
     with pytest.raises(AccessKeyLocked) as caught:
-        await authenticator.authenticate(right)
+        await authenticate(authenticator, right)
     assert caught.value.retry_after_seconds == 300
 
     lockout_clock[0] += 300
-    caller = await authenticator.authenticate(right)
+    caller = await authenticate(authenticator, right)
     assert caller.access_key == access_key
 
 
@@ -537,13 +542,13 @@ async def test_success_resets_failures(
     right = signed(world, access_key=access_key, secret_key=secret_key, at=clock.now)
     for _ in range(4):
         with pytest.raises(SignatureMismatch):
-            await authenticator.authenticate(wrong)
-    await authenticator.authenticate(right)
+            await authenticate(authenticator, wrong)
+    await authenticate(authenticator, right)
     for _ in range(4):
         with pytest.raises(SignatureMismatch):
-            await authenticator.authenticate(wrong)
+            await authenticate(authenticator, wrong)
 
-    caller = await authenticator.authenticate(right)
+    caller = await authenticate(authenticator, right)
 
     assert caller.access_key == access_key
 
@@ -558,8 +563,8 @@ async def test_expired_date_not_counted_as_failure(
     for _ in range(6):
         await rejected(authenticator, stale)
 
-    caller = await authenticator.authenticate(
-        signed(world, access_key=access_key, secret_key=secret_key, at=clock.now)
+    caller = await authenticate(
+        authenticator, signed(world, access_key=access_key, secret_key=secret_key, at=clock.now)
     )
 
     assert caller.access_key == access_key
@@ -578,7 +583,7 @@ async def authenticate_now(runtime: Runtime, access_key: str, secret_key: str) -
     unsigned = SignableRequest("GET", "/v1/p/dev-servers/images", "", {"host": "h"})
     added = sign(unsigned, access_key, secret_key)
     headers = {**unsigned.headers, **{name.lower(): value for name, value in added.items()}}
-    return await runtime.authenticator.authenticate(replace(unsigned, headers=headers))
+    return await authenticate(runtime.authenticator, replace(unsigned, headers=headers))
 
 
 async def test_cache_kept_until_refresh(world: World, runtime: Runtime) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from liteimages.db.base import utcnow
-from liteimages.identity.cache import CredentialCache
+from liteimages.identity.cache import UNKNOWN, CredentialCache
 from liteimages.identity.errors import AuthenticationError, SignatureMismatch, TokenExpired
 from liteimages.identity.lockout import Lockout
 from liteimages.identity.principal import Caller, KeyCredential
@@ -17,14 +17,14 @@ from liteimages.signing import (
     MalformedAuthorization,
     MalformedDate,
     MissingSignedHeader,
-    SignableRequest,
+    ReceivedRequest,
     SignatureExpired,
     UnsupportedAlgorithm,
     check_date_window,
     format_sdk_date,
     parse_authorization,
     parse_sdk_date,
-    verify,
+    verify_received,
 )
 
 # Tokens and access keys longer than this are rejected unread.
@@ -45,11 +45,11 @@ class Authenticator:
         self.lockout = lockout
         self._clock = clock
 
-    async def authenticate(self, request: SignableRequest) -> Caller:
+    async def authenticate(self, request: ReceivedRequest) -> Caller:
         """Return the caller of `request`, preferring a signature over a token."""
-        if "authorization" in request.headers:
+        if b"authorization" in request.headers:
             return await self.authenticate_signature(request)
-        return await self.authenticate_token(request.headers.get("x-auth-token"))
+        return await self.authenticate_token(request.header(b"x-auth-token"))
 
     async def authenticate_token(self, token: str | None) -> Caller:
         """Return the caller of an X-Auth-Token value. None or empty means no token was sent."""
@@ -66,17 +66,21 @@ class Authenticator:
             raise AuthenticationError("the user is disabled", reason="disabled")
         return credential.caller
 
-    async def authenticate_signature(self, request: SignableRequest) -> Caller:
+    async def authenticate_signature(self, request: ReceivedRequest) -> Caller:
         """Return the caller of a request that has an Authorization header."""
         try:
-            authorization = parse_authorization(request.headers["authorization"])
+            authorization = parse_authorization(
+                request.headers[b"authorization"].decode("utf-8", "replace")
+            )
         except UnsupportedAlgorithm as error:
             raise AuthenticationError(str(error), reason="unsupported_algorithm") from None
         except MalformedAuthorization as error:
             # The message already starts with "invalid Authorization header".
             raise AuthenticationError(str(error), reason="malformed_authorization") from None
         access_key = authorization.access_key
-        key = await self._cache.key(access_key)
+        key = self._cache.known_key(access_key)
+        if key is UNKNOWN:
+            key = await self._cache.key(access_key)
         if key is None:
             raise AuthenticationError(
                 f"ak {access_key[:MAX_SHOWN_ACCESS_KEY]} not exist", reason="unknown_access_key"
@@ -86,17 +90,17 @@ class Authenticator:
             self._check_usable(key, request, authorization.signed_headers)
         self._check_date(request)
         try:
-            verification = verify(request, authorization, key.signing_key)
+            verification = verify_received(request, authorization, key.signing_key)
         except MissingSignedHeader as error:
             raise AuthenticationError(str(error), reason="missing_signed_header") from None
         if not verification.valid:
             self.lockout.record_failure(access_key)
             raise SignatureMismatch(verification.canonical_request, verification.string_to_sign)
         self.lockout.record_success(access_key)
-        return key.caller(request.headers.get("x-project-id"))
+        return key.caller(request.header(b"x-project-id"))
 
     def _check_usable(
-        self, key: KeyCredential, request: SignableRequest, signed_headers: tuple[str, ...]
+        self, key: KeyCredential, request: ReceivedRequest, signed_headers: tuple[str, ...]
     ) -> None:
         if not key.active or not key.principal.enabled:
             raise AuthenticationError(f"ak {key.access_key} is disabled", reason="disabled")
@@ -104,20 +108,20 @@ class Authenticator:
             raise TokenExpired()
         if key.security_token_hash is None:
             return
-        presented = request.headers.get("x-security-token")
+        presented = request.headers.get(b"x-security-token")
         if presented is None or "x-security-token" not in signed_headers:
             raise AuthenticationError(
                 "a temporary access key needs a signed x-security-token header",
                 reason="security_token",
             )
-        digest = hashlib.sha256(presented.encode("utf-8", "surrogateescape")).hexdigest()
+        digest = hashlib.sha256(presented).hexdigest()
         if not hmac.compare_digest(digest, key.security_token_hash):
             raise AuthenticationError(
                 "security token does not match the temporary access key", reason="security_token"
             )
 
-    def _check_date(self, request: SignableRequest) -> None:
-        raw = request.headers.get("x-sdk-date", "")
+    def _check_date(self, request: ReceivedRequest) -> None:
+        raw = request.header(b"x-sdk-date") or ""
         try:
             signed_at = parse_sdk_date(raw)
         except MalformedDate:

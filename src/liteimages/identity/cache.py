@@ -7,7 +7,8 @@ one polling interval.
 
 from __future__ import annotations
 
-from typing import TypeVar
+import enum
+from typing import Literal, TypeVar
 
 import anyio.to_thread
 
@@ -19,6 +20,14 @@ from liteimages.identity.secretbox import SecretBox
 MAX_ENTRIES = 50_000
 
 V = TypeVar("V")
+
+
+class _Unknown(enum.Enum):
+    UNKNOWN = "unknown"
+
+
+UNKNOWN: Literal[_Unknown.UNKNOWN] = _Unknown.UNKNOWN
+"""What `CredentialCache.known_key` returns for an access key that is not cached."""
 
 
 class CredentialCache:
@@ -38,6 +47,10 @@ class CredentialCache:
         self._generation += 1
         self._keys.clear()
         self._tokens.clear()
+
+    def known_key(self, access_key: str) -> KeyCredential | None | Literal[_Unknown.UNKNOWN]:
+        """Return the cached access key, None if it is known not to exist, or UNKNOWN."""
+        return self._keys.get(access_key, UNKNOWN)
 
     async def key(self, access_key: str) -> KeyCredential | None:
         """Return the access key, or None if it does not exist."""

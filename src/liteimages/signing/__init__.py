@@ -1,7 +1,8 @@
 """AK/SK request signing (SDK-HMAC-SHA256) compatible with the Huawei Cloud SDKs.
 
 ``sign`` adds the Authorization and X-Sdk-Date headers to an outgoing request. A server
-parses the Authorization header with ``parse_authorization``, calls ``verify`` and then
+parses the Authorization header with ``parse_authorization``, calls ``verify_received``
+on the request as received (or ``verify`` on one whose header values are text) and then
 checks the X-Sdk-Date value with ``parse_sdk_date`` and ``check_date_window``.
 """
 
@@ -20,10 +21,13 @@ from liteimages.signing.canonical import (
     canonical_query_from_pairs,
     canonical_query_orders,
     canonical_request,
+    canonical_request_tail,
     canonical_uri,
     encoded_order_query,
     payload_hash,
+    received_header_value,
     received_order_query,
+    received_request_tail,
     sdk_canonical_uri,
 )
 from liteimages.signing.dates import (
@@ -44,12 +48,12 @@ from liteimages.signing.errors import (
 from liteimages.signing.signer import (
     SignableRequest,
     SigningKey,
-    Verification,
     compute_signature,
+    encoded_string_to_sign,
     sign,
     string_to_sign,
-    verify,
 )
+from liteimages.signing.verifier import ReceivedRequest, Verification, verify, verify_received
 
 __all__ = [
     "ALGORITHM",
@@ -62,6 +66,7 @@ __all__ = [
     "MalformedAuthorization",
     "MalformedDate",
     "MissingSignedHeader",
+    "ReceivedRequest",
     "SignableRequest",
     "SignatureExpired",
     "SigningError",
@@ -73,18 +78,23 @@ __all__ = [
     "canonical_query_from_pairs",
     "canonical_query_orders",
     "canonical_request",
+    "canonical_request_tail",
     "canonical_uri",
     "check_date_window",
     "compute_signature",
     "encoded_order_query",
+    "encoded_string_to_sign",
     "format_authorization",
     "format_sdk_date",
     "parse_authorization",
     "parse_sdk_date",
     "payload_hash",
+    "received_header_value",
     "received_order_query",
+    "received_request_tail",
     "sdk_canonical_uri",
     "sign",
     "string_to_sign",
     "verify",
+    "verify_received",
 ]

@@ -8,6 +8,7 @@ sequence does not raise. Only ``canonical_query_from_pairs`` raises, on lone sur
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from operator import itemgetter
@@ -28,6 +29,8 @@ __all__ = [
     "encode_text",
     "encoded_order_query",
     "payload_hash",
+    "received_header_value",
+    "received_request_tail",
     "sdk_canonical_uri",
 ]
 
@@ -36,6 +39,12 @@ EMPTY_PAYLOAD_HASH = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 
 CONTENT_SHA256_HEADER = "x-sdk-content-sha256"
 """Header whose value replaces the body hash, for example ``UNSIGNED-PAYLOAD``."""
+
+_EMPTY_PAYLOAD_HASH_BYTES = EMPTY_PAYLOAD_HASH.encode("ascii")
+_CONTENT_SHA256_HEADER_BYTES = CONTENT_SHA256_HEADER.encode("ascii")
+
+# The ASCII characters that str.strip() removes; bytes.strip() alone keeps \x1c-\x1f.
+_ASCII_WHITESPACE = b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 
 # Characters that the canonical form leaves unencoded (RFC 3986 unreserved).
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
@@ -250,3 +259,60 @@ def canonical_request_tail(
     A verifier that tries several URI and query forms builds this part once.
     """
     return f"\n{header_lines}\n{';'.join(signed_headers)}\n{hashed_payload}"
+
+
+def received_header_value(value: bytes) -> bytes:
+    """Strip a header value as received, as huaweicloudsdkcore strips the text it signs.
+
+    A non-ASCII value is taken as UTF-8, and bytes that are not valid UTF-8 stay as they are.
+    """
+    if value.isascii():
+        return value.strip(_ASCII_WHITESPACE)
+    return encode_text(value.decode("utf-8", "surrogateescape").strip())
+
+
+@functools.lru_cache(maxsize=256)
+def _signed_names(signed_headers: tuple[str, ...]) -> tuple[tuple[tuple[bytes, bytes], ...], bytes]:
+    """Return each signed name with its line start ``name:``, and the SignedHeaders line."""
+    names = tuple((encode_text(name), encode_text(name + ":")) for name in signed_headers)
+    return names, encode_text(";".join(signed_headers))
+
+
+def received_request_tail(
+    headers: Mapping[bytes, bytes], signed_headers: tuple[str, ...], body: bytes
+) -> bytes:
+    """Return the canonical request after its query line, from a request as received.
+
+    The result is the UTF-8 form of ``canonical_request_tail`` without its first newline,
+    built from header values as bytes.
+
+    Args:
+        headers: Header values as received, keyed by lower-case name.
+        signed_headers: Lower-case names of the signed headers, in signing order.
+        body: Request body.
+
+    Raises:
+        MissingSignedHeader: A signed header is absent from ``headers``.
+    """
+    names, signed_line = _signed_names(signed_headers)
+    lines = []
+    for name, start in names:
+        value = headers.get(name)
+        if value is None:
+            raise MissingSignedHeader(name.decode("utf-8", "surrogateescape"))
+        if value.isascii():
+            lines.append(start + value.strip(_ASCII_WHITESPACE))
+        else:
+            lines.append(start + received_header_value(value))
+    lines += (b"", signed_line, _received_payload_hash(body, headers))
+    return b"\n".join(lines)
+
+
+def _received_payload_hash(body: bytes, headers: Mapping[bytes, bytes]) -> bytes:
+    """Return ``payload_hash`` of a request whose header values are bytes, as bytes."""
+    if not body:
+        return _EMPTY_PAYLOAD_HASH_BYTES
+    declared = headers.get(_CONTENT_SHA256_HEADER_BYTES)
+    if declared:
+        return declared
+    return hashlib.sha256(body).hexdigest().encode("ascii")

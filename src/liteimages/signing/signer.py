@@ -1,8 +1,7 @@
-"""SDK-HMAC-SHA256 signing and verification of HTTP requests."""
+"""SDK-HMAC-SHA256 signing of HTTP requests, and the secret key prepared for checks."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -10,30 +9,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from liteimages.signing.authorization import ALGORITHM, Authorization, format_authorization
+from liteimages.signing.authorization import ALGORITHM, format_authorization
 from liteimages.signing.canonical import (
     canonical_headers,
     canonical_query,
-    canonical_query_orders,
     canonical_request,
-    canonical_request_tail,
     canonical_uri,
     encode_text,
     payload_hash,
-    received_order_query,
-    sdk_canonical_uri,
 )
 from liteimages.signing.dates import format_sdk_date
-from liteimages.signing.errors import MalformedDate
 
 __all__ = [
     "SignableRequest",
     "SigningKey",
-    "Verification",
     "compute_signature",
+    "encoded_string_to_sign",
     "sign",
     "string_to_sign",
-    "verify",
 ]
 
 _DATE_HEADER = "x-sdk-date"
@@ -61,24 +54,6 @@ class SignableRequest:
     raw_query: str
     headers: Mapping[str, str]
     body: bytes = b""
-
-
-# Not frozen: one is made per request, and a frozen dataclass takes about four times as
-# long to construct. Treat it as read-only.
-@dataclass(slots=True)
-class Verification:
-    """Outcome of a signature check.
-
-    Attributes:
-        valid: Whether the signature matches one of the canonical request forms.
-        canonical_request: Matching canonical request. When none matches, this is the form
-            built with ``canonical_uri`` and ``canonical_query``, for error messages and debugging.
-        string_to_sign: String to sign that belongs to ``canonical_request``.
-    """
-
-    valid: bool
-    canonical_request: str
-    string_to_sign: str
 
 
 class _Mac(Protocol):
@@ -109,17 +84,28 @@ class SigningKey:
     def __repr__(self) -> str:
         return "SigningKey(...)"
 
-    def signature(self, string_to_sign: str) -> str:
-        """Return the hex HMAC-SHA256 of the string to sign."""
+    def signature(self, string_to_sign: str | bytes) -> str:
+        """Return the hex HMAC-SHA256 of the string to sign, given as text or as UTF-8."""
         mac = self._prepared.copy()
-        mac.update(encode_text(string_to_sign))
+        mac.update(
+            encode_text(string_to_sign) if isinstance(string_to_sign, str) else string_to_sign
+        )
         return mac.hexdigest()
+
+
+_ALGORITHM_LINE = f"{ALGORITHM}\n".encode("ascii")
+
+
+def encoded_string_to_sign(sdk_date: bytes, canonical_request: bytes) -> bytes:
+    """Build the UTF-8 string to sign from the X-Sdk-Date value and the canonical request."""
+    request_hash = hashlib.sha256(canonical_request).hexdigest().encode("ascii")
+    return _ALGORITHM_LINE + sdk_date + b"\n" + request_hash
 
 
 def string_to_sign(sdk_date: str, canonical_request: str) -> str:
     """Build the string to sign from the X-Sdk-Date value and the canonical request."""
-    request_hash = hashlib.sha256(encode_text(canonical_request)).hexdigest()
-    return f"{ALGORITHM}\n{sdk_date}\n{request_hash}"
+    encoded = encoded_string_to_sign(encode_text(sdk_date), encode_text(canonical_request))
+    return encoded.decode("utf-8", "surrogateescape")
 
 
 def compute_signature(secret_key: str, string_to_sign: str) -> str:
@@ -180,76 +166,3 @@ def sign(
     if _DATE_HEADER not in request.headers:
         added["X-Sdk-Date"] = sdk_date
     return added
-
-
-def _uri_forms(raw_path: str) -> list[str]:
-    """Return ``canonical_uri``, then ``sdk_canonical_uri`` if an encoded slash makes it differ."""
-    uri = canonical_uri(raw_path)
-    if "%2F" not in raw_path and "%2f" not in raw_path:
-        return [uri]
-    sdk_uri = sdk_canonical_uri(raw_path)
-    return [uri] if sdk_uri == uri else [uri, sdk_uri]
-
-
-def _query_forms(raw_query: str) -> list[str]:
-    decoded_order, encoded_order = canonical_query_orders(raw_query)
-    forms = [decoded_order] if encoded_order is None else [decoded_order, encoded_order]
-    # huaweicloudsdkcore sends the query in the order it signed, which for repeated keys
-    # with integer values (sorted as numbers: 9 before 10) matches neither string order.
-    received = received_order_query(raw_query)
-    if received not in forms:
-        forms.append(received)
-    return forms
-
-
-@functools.lru_cache(maxsize=4096)
-def _candidate_forms(raw_path: str, raw_query: str) -> tuple[tuple[str, str], ...]:
-    """Return the (URI, query) pairs to try, the canonical_uri and canonical_query pair first.
-
-    Clients call the same few paths and queries again and again, so the result is cached.
-    """
-    queries = _query_forms(raw_query)
-    return tuple((uri, query) for uri in _uri_forms(raw_path) for query in queries)
-
-
-def verify(
-    request: SignableRequest, authorization: Authorization, secret_key: str | SigningKey
-) -> Verification:
-    """Check the signature of a received request.
-
-    The canonical request is built from the received method, path, query, the headers named
-    in SignedHeaders and the body hash. The check tries ``canonical_uri`` and then
-    ``sdk_canonical_uri`` (only when they differ), each with the decoded-order query, then
-    the encoded-order and the received-order query (each only when it differs). The date
-    window is not checked here, so the caller can report SignatureExpired separately.
-
-    Args:
-        request: Request as received, with headers keyed by lower-case name.
-        authorization: Parsed Authorization header.
-        secret_key: Secret access key (SK) that belongs to ``authorization.access_key``, or
-            its ``SigningKey``.
-
-    Raises:
-        MalformedDate: The request has no X-Sdk-Date header.
-        MissingSignedHeader: A header named in SignedHeaders is absent.
-    """
-    sdk_date = request.headers.get(_DATE_HEADER)
-    if sdk_date is None:
-        raise MalformedDate("missing X-Sdk-Date header: add the signing time as YYYYMMDDTHHMMSSZ")
-    header_lines = canonical_headers(request.headers, authorization.signed_headers)
-    hashed_payload = payload_hash(request.body, request.headers)
-    key = secret_key if isinstance(secret_key, SigningKey) else SigningKey(secret_key)
-    # Every form shares the method line and everything after the query line.
-    method_line = request.method.upper()
-    tail = canonical_request_tail(header_lines, authorization.signed_headers, hashed_payload)
-    first: Verification | None = None
-    for uri, query in _candidate_forms(request.raw_path, request.raw_query):
-        canonical = f"{method_line}\n{uri}\n{query}{tail}"
-        to_sign = string_to_sign(sdk_date, canonical)
-        # Both are ASCII: the parser accepts only lower-case hex signatures.
-        if hmac.compare_digest(key.signature(to_sign), authorization.signature):
-            return Verification(True, canonical, to_sign)
-        if first is None:
-            first = Verification(False, canonical, to_sign)
-    assert first is not None
-    return first

@@ -52,29 +52,22 @@ def request_id_of(scope: Scope) -> str:
     return request_id
 
 
-def header_map(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Return headers by lower-case name; repeated headers are joined with commas."""
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in raw_headers:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("utf-8", "replace")
-        headers[name] = f"{headers[name]},{value}" if name in headers else value
-    return headers
-
-
 def raw_header_map(raw_headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
     """Return header values as received, by lower-case name; repeated headers are joined.
 
     Servers such as uvicorn send lower-case names, each once in most requests, and then
-    this is one dictionary construction.
+    this is one dictionary construction. The values of a repeated header are joined with
+    commas, byte for byte.
     """
     headers = dict(raw_headers)
     if len(headers) == len(raw_headers) and b"".join(headers).islower():
         return headers
-    return {
-        name.encode("latin-1"): value.encode("utf-8")
-        for name, value in header_map(raw_headers).items()
-    }
+    headers = {}
+    for raw_name, value in raw_headers:
+        name = raw_name.lower()
+        known = headers.get(name)
+        headers[name] = value if known is None else known + b"," + value
+    return headers
 
 
 def declares_body(headers: dict[bytes, bytes]) -> bool:
@@ -83,11 +76,11 @@ def declares_body(headers: dict[bytes, bytes]) -> bool:
     return (length is not None and length.strip() != b"0") or b"transfer-encoding" in headers
 
 
-def use_forwarded_host(headers: dict[str, str]) -> None:
+def use_forwarded_host(headers: dict[bytes, bytes]) -> None:
     """Replace Host with the first X-Forwarded-Host value, if there is one."""
-    forwarded = headers.get("x-forwarded-host")
+    forwarded = headers.get(b"x-forwarded-host")
     if forwarded:
-        headers["host"] = forwarded.split(",", 1)[0].strip()
+        headers[b"host"] = forwarded.split(b",", 1)[0].strip()
 
 
 def query_pairs(raw_query: str) -> list[tuple[str, str]]:

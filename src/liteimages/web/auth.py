@@ -7,7 +7,7 @@ from collections.abc import Awaitable
 from liteimages.identity.errors import AuthenticationError, TokenExpired
 from liteimages.identity.principal import Caller
 from liteimages.runtime import Runtime
-from liteimages.signing import SignableRequest
+from liteimages.signing import ReceivedRequest
 from liteimages.web.asgi import Scope
 
 CALLER_KEY = "liteimages.caller"
@@ -15,13 +15,13 @@ AUTH_FAILURE_KEY = "liteimages.auth_failure"
 ROUTE_KEY = "liteimages.route"
 
 
-async def authenticate(runtime: Runtime, scope: Scope, request: SignableRequest) -> Caller:
+async def authenticate(runtime: Runtime, scope: Scope, request: ReceivedRequest) -> Caller:
     """Return the caller, recording it, or the failure reason, in `scope`."""
     return await _recorded(scope, runtime.authenticator.authenticate(request))
 
 
 async def authenticate_signature(
-    runtime: Runtime, scope: Scope, request: SignableRequest
+    runtime: Runtime, scope: Scope, request: ReceivedRequest
 ) -> Caller:
     """Return the caller of a request with an Authorization header, recording it in `scope`."""
     return await _recorded(scope, runtime.authenticator.authenticate_signature(request))

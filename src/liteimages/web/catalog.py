@@ -29,7 +29,7 @@ from liteimages.errors import (
 from liteimages.identity.ids import is_project_id
 from liteimages.identity.principal import Caller
 from liteimages.runtime import Runtime
-from liteimages.signing import SignableRequest
+from liteimages.signing import ReceivedRequest
 from liteimages.web.asgi import (
     BodyTooLarge,
     Receive,
@@ -167,7 +167,7 @@ class CatalogEndpoint:
         runtime = self.runtime
         runtime.check_fresh()
         if b"authorization" in headers:
-            request = self._signable(method, raw_path, raw_query, headers, body)
+            request = self._received(method, raw_path, raw_query, headers, body)
             caller = await authenticate_signature(runtime, scope, request)
         else:
             token = headers.get(b"x-auth-token")
@@ -179,21 +179,18 @@ class CatalogEndpoint:
         cached = self._cached(name, project_id, raw_query, image_id, handler)
         return await send_representation(send, method, headers, cached, request_id)
 
-    def _signable(
+    def _received(
         self,
         method: str,
         raw_path: bytes,
         raw_query: str,
-        raw_headers: dict[bytes, bytes],
+        headers: dict[bytes, bytes],
         body: bytes,
-    ) -> SignableRequest:
-        headers = {
-            name.decode("latin-1"): value.decode("utf-8", "replace")
-            for name, value in raw_headers.items()
-        }
+    ) -> ReceivedRequest:
         if self.runtime.settings.trust_forwarded_host:
+            headers = dict(headers)
             use_forwarded_host(headers)
-        return SignableRequest(method, raw_path.decode("latin-1"), raw_query, headers, body)
+        return ReceivedRequest(method, raw_path.decode("latin-1"), raw_query, headers, body)
 
     def _cached(
         self, name: str, project_id: str, raw_query: str, image_id: str | None, handler: Handler

@@ -17,11 +17,11 @@ from liteimages.identity.models import Project
 from liteimages.identity.principal import Caller
 from liteimages.identity.tokens import IssuedToken, PasswordLogin
 from liteimages.runtime import Runtime, database_unavailable_as_error
-from liteimages.signing import SignableRequest
+from liteimages.signing import ReceivedRequest
 from liteimages.web.asgi import (
     MAX_BODY_BYTES,
     BodyTooLarge,
-    header_map,
+    raw_header_map,
     read_body,
     request_id_of,
     use_forwarded_host,
@@ -158,10 +158,10 @@ async def create_token(request: Request) -> Response:
 async def authenticate(request: Request) -> Caller:
     """Authenticate a Starlette request with the same rules as the catalog calls."""
     runtime: Runtime = request.app.state.runtime
-    headers = header_map(request.scope["headers"])
+    headers = raw_header_map(request.scope["headers"])
     if runtime.settings.trust_forwarded_host:
         use_forwarded_host(headers)
-    signable = SignableRequest(
+    received = ReceivedRequest(
         method=request.method,
         raw_path=(request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1"),
         raw_query=request.scope["query_string"].decode("latin-1"),
@@ -169,7 +169,7 @@ async def authenticate(request: Request) -> Caller:
         body=await read_limited_body(request),
     )
     with database_unavailable_as_error(request_id_of(request.scope)):
-        return await authenticate_request(runtime, request.scope, signable)
+        return await authenticate_request(runtime, request.scope, received)
 
 
 async def list_projects(request: Request) -> Response:
