@@ -2,8 +2,9 @@
 
 It replies to each recorded path and query string with the status, headers and
 body that liteimages sent for it, and does nothing else. It runs on uvicorn with
-the keyword arguments that `liteimages serve` passes to `uvicorn.run`, so the
-difference between the two is the cost of liteimages' own code.
+the fixed keyword arguments that `liteimages serve` passes to `uvicorn.run`
+(`FIXED_UVICORN_OPTIONS`), so the difference between the two is the cost of
+liteimages' own code.
 
 Usage: python ceiling.py --port PORT --responses FILE
 FILE is a JSON list of {"path", "query", "status", "headers": [[name, value]], "body_b64"}.
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+
+from liteimages.cli.serve import FIXED_UVICORN_OPTIONS
 
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -77,7 +80,7 @@ def main() -> None:
     parser.add_argument("--responses", type=Path, required=True, help="Recorded responses (JSON).")
     arguments = parser.parse_args()
     app = build_app(load_responses(arguments.responses))
-    # The same options as `liteimages serve`; loop and http stay "auto", which
+    # The same options as `liteimages serve`. loop and http stay "auto", which
     # pick uvloop and httptools when they are installed, as they are for serve.
     uvicorn.run(
         app,
@@ -85,9 +88,7 @@ def main() -> None:
         port=arguments.port,
         workers=1,
         log_level="info",
-        access_log=False,
-        server_header=False,
-        timeout_graceful_shutdown=10,
+        **FIXED_UVICORN_OPTIONS,
     )
 
 

@@ -35,6 +35,18 @@ from liteimages.observability.workers import METRICS_VARIABLE, worker_metrics_di
 # the 10 s pool timeout. Keep it below the orchestrator's kill delay (30 s in Kubernetes).
 GRACEFUL_SHUTDOWN_S = 10
 
+# The options of uvicorn.run that no command-line option changes. The benchmark runs its
+# throughput ceiling (bench/ceiling.py) with the same ones.
+FIXED_UVICORN_OPTIONS: dict[str, Any] = {
+    # liteimages.access writes the access lines, with the caller's identity.
+    "access_log": False,
+    # The login limit uses the TCP peer address. Trusting X-Forwarded-For would
+    # let any client pick the address its logins are counted against.
+    "proxy_headers": False,
+    "server_header": False,
+    "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+}
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -301,13 +313,7 @@ def serve(
             workers=workers,
             log_config=log_config,
             log_level=log_level,
-            # liteimages.access writes the access lines, with the caller's identity.
-            access_log=False,
-            # The login limit uses the TCP peer address. Trusting X-Forwarded-For would
-            # let any client pick the address its logins are counted against.
-            proxy_headers=False,
-            server_header=False,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            **FIXED_UVICORN_OPTIONS,
         )
 
 
