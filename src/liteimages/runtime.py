@@ -29,12 +29,12 @@ from liteimages.errors import ServiceUnavailable
 from liteimages.identity.authenticator import Authenticator
 from liteimages.identity.cache import CredentialCache
 from liteimages.identity.errors import UserLocked
-from liteimages.identity.lockout import (
-    LOCKOUT_REVISION,
-    Lockout,
-    LockoutState,
-    LockoutStore,
-    load_lockouts,
+from liteimages.identity.lockout import LOCKOUT_REVISION, Lockout, LockoutState, LockoutStore
+from liteimages.identity.lockout_clears import (
+    LockoutChanges,
+    apply_clears,
+    load_changes,
+    newest_clear_id,
 )
 from liteimages.identity.logins import PasswordLogins
 from liteimages.identity.secretbox import SecretBox
@@ -75,6 +75,8 @@ class Runtime:
         self.logins = PasswordLogins(self.database, self.user_lockout, AddressThrottle(login_limit))
         self.view = CatalogView(-1, [], [])
         self._revisions: dict[str, int] = {}
+        # The id of the newest lockout clear applied to this worker's lockouts.
+        self._clear_id = 0
         # Monotonic time of the last successful refresh (or load).
         self.fresh_at = 0.0
         self._refresh_lock = asyncio.Lock()
@@ -84,7 +86,9 @@ class Runtime:
         with self.database.snapshot() as session:
             self._revisions = revisions.read_all(session)
             self.view = load_view(session, self.view)
-            self._replace_lockouts(load_lockouts(session))
+            # Clears made before start-up are in the table already, so none is applied.
+            self._clear_id = newest_clear_id(session)
+            self._apply_lockout_changes(load_changes(session, self._clear_id))
         freeze_long_lived()
         self.fresh_at = time.monotonic()
         record_catalog_view(self.view)
@@ -105,7 +109,7 @@ class Runtime:
         if current.get(revisions.IDENTITY) != self._revisions.get(revisions.IDENTITY):
             self.credentials.invalidate()
         if current.get(LOCKOUT_REVISION) != self._revisions.get(LOCKOUT_REVISION):
-            self._replace_lockouts(await anyio.to_thread.run_sync(self._load_lockouts))
+            self._apply_lockout_changes(await anyio.to_thread.run_sync(self._load_lockouts))
         if current.get(revisions.CATALOG) != self.view.revision:
             self.view = await anyio.to_thread.run_sync(self._load_view)
             freeze_long_lived()
@@ -144,6 +148,12 @@ class Runtime:
         self.user_lockout.close()
         self.database.dispose()
 
+    def _apply_lockout_changes(self, changes: LockoutChanges) -> None:
+        # Clears first: the rows were read after them and no longer hold what they cleared.
+        apply_clears(changes.clears, (self.lockout, self.user_lockout))
+        self._clear_id = changes.newest_clear_id
+        self._replace_lockouts(changes.states)
+
     def _replace_lockouts(self, states: list[LockoutState]) -> None:
         self.lockout.replace(states)
         self.user_lockout.replace(states)
@@ -156,9 +166,10 @@ class Runtime:
         with self.database.snapshot() as session:
             return load_view(session, self.view)
 
-    def _load_lockouts(self) -> list[LockoutState]:
-        with self.database.read() as session:
-            return load_lockouts(session)
+    def _load_lockouts(self) -> LockoutChanges:
+        # One snapshot, so that the rows already reflect every clear read with them.
+        with self.database.snapshot() as session:
+            return load_changes(session, self._clear_id)
 
 
 def freeze_long_lived() -> None:

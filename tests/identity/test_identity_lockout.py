@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,10 +13,12 @@ from liteimages.identity.lockout import (
     DURATION_SECONDS,
     THRESHOLD,
     Lockout,
+    LockoutKind,
     LockoutState,
     is_user_key,
     user_key,
 )
+from liteimages.identity.lockout_clears import LockoutClear, apply_clears
 
 
 class Clock:
@@ -194,3 +197,94 @@ def test_user_lockout_raises_user_locked() -> None:
 
     assert caught.value.retry_after_seconds == 5
     assert caught.value.reason == "user_locked"
+
+
+def test_forget_unlocks_key() -> None:
+    lockout = Lockout(clock=Clock())
+    fail(lockout, "AK1", 5)
+    fail(lockout, "AK2", 5)
+
+    lockout.forget("AK1")
+
+    lockout.check("AK1")
+    with pytest.raises(AccessKeyLocked):
+        lockout.check("AK2")
+
+
+def test_forget_restarts_count() -> None:
+    lockout = Lockout(clock=Clock())
+    fail(lockout, "AK", 4)
+
+    lockout.forget("AK")
+    fail(lockout, "AK", 4)
+
+    lockout.check("AK")
+    lockout.record_failure("AK")
+    with pytest.raises(AccessKeyLocked):
+        lockout.check("AK")
+
+
+def test_forget_unknown_key_is_noop() -> None:
+    lockout = Lockout(clock=Clock())
+    fail(lockout, "AK", 5)
+
+    lockout.forget("OTHER")
+
+    with pytest.raises(AccessKeyLocked):
+        lockout.check("AK")
+
+
+def test_forget_all_unlocks_every_key() -> None:
+    lockout = Lockout(clock=Clock())
+    fail(lockout, "AK1", 5)
+    fail(lockout, "AK2", 5)
+
+    lockout.forget_all()
+
+    lockout.check("AK1")
+    lockout.check("AK2")
+
+
+def test_lock_after_forget_holds() -> None:
+    lockout = Lockout(clock=Clock())
+    fail(lockout, "AK", 5)
+    lockout.forget("AK")
+
+    fail(lockout, "AK", 5)
+
+    with pytest.raises(AccessKeyLocked):
+        lockout.check("AK")
+
+
+@pytest.mark.parametrize(
+    ("clear", "key_cleared", "user_cleared"),
+    [
+        (LockoutClear(access_key="AK"), True, False),
+        (LockoutClear(access_key=user_key("u1")), False, True),
+        (LockoutClear(access_key="OTHER"), False, False),
+        (LockoutClear(kind=LockoutKind.ACCESS_KEY), True, False),
+        (LockoutClear(kind=LockoutKind.USER), False, True),
+        (LockoutClear(), True, True),
+    ],
+)
+def test_clear_covers_its_keys(clear: LockoutClear, key_cleared: bool, user_cleared: bool) -> None:
+    clock = Clock()
+    keys = Lockout(clock=clock)
+    users = Lockout(clock=clock, users=True, locked_error=UserLocked)
+    fail(keys, "AK", 5)
+    fail(users, user_key("u1"), 5)
+
+    apply_clears([clear], [keys, users])
+
+    key_locked = _raises(AccessKeyLocked, keys.check, "AK")
+    user_locked = _raises(UserLocked, users.check, user_key("u1"))
+    assert key_locked is not key_cleared
+    assert user_locked is not user_cleared
+
+
+def _raises(error: type[Exception], call: Callable[[str], None], key: str) -> bool:
+    try:
+        call(key)
+    except error:
+        return True
+    return False

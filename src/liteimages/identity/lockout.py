@@ -9,7 +9,8 @@ A `Lockout` without a store counts failures in this process only. With a
 `lockouts` table and bumps the lockout revision. Every worker reloads the table when
 that revision changes, so a lock reaches every worker and instance within one
 revision poll. `check`, and a success on a key with no recorded failures, read memory
-only.
+only. An administrator's clear reaches the workers the same way
+(`liteimages.identity.lockout_clears`), and `forget` applies it in one worker.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 import anyio.to_thread
-from sqlalchemy import Integer, String, or_, select
+from sqlalchemy import ColumnElement, Integer, String, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -44,6 +46,13 @@ USER_KEY_PREFIX = "user:"
 LOCKOUT_REVISION = "lockout"
 # Database writes waiting beyond this many are dropped, but the failure still counts in memory.
 MAX_PENDING_WRITES = 10_000
+
+
+class LockoutKind(StrEnum):
+    """The credential that a lockout key locks: an access key or a user."""
+
+    ACCESS_KEY = "access_key"
+    USER = "user"
 
 
 class LockoutRecord(Base):
@@ -78,15 +87,28 @@ def is_user_key(key: str) -> bool:
     return key.startswith(USER_KEY_PREFIX)
 
 
+def kind_of(key: str) -> LockoutKind:
+    """Return whether a lockout key locks a user or an access key."""
+    return LockoutKind.USER if is_user_key(key) else LockoutKind.ACCESS_KEY
+
+
+def is_current(state: LockoutState, now: datetime) -> bool:
+    """Return whether a row still counts: it has failures, or a lock that has not ended."""
+    return state.failures > 0 or (state.locked_until is not None and state.locked_until > now)
+
+
 def _state(record: LockoutRecord) -> LockoutState:
     return LockoutState(record.access_key, record.failures, record.locked_until)
 
 
+def current_rows(now: datetime) -> ColumnElement[bool]:
+    """Return the condition of `is_current` on `LockoutRecord` rows."""
+    return or_(LockoutRecord.failures > 0, LockoutRecord.locked_until > now)
+
+
 def load_lockouts(session: Session) -> list[LockoutState]:
     """Return the keys that have failures or a lock that has not ended."""
-    query = select(LockoutRecord).where(
-        or_(LockoutRecord.failures > 0, LockoutRecord.locked_until > utcnow())
-    )
+    query = select(LockoutRecord).where(current_rows(utcnow()))
     return [_state(record) for record in session.scalars(query)]
 
 
@@ -104,11 +126,7 @@ class LockoutStore:
         """
         now = utcnow()
         with self._database.write() as session:
-            session.execute(self._insert_missing(access_key))
-            # FOR UPDATE serialises concurrent failures on PostgreSQL. On SQLite the write
-            # transaction has locked the whole database already.
-            record = session.get(LockoutRecord, access_key, with_for_update=True)
-            assert record is not None
+            record = self._locked_record(session, access_key)
             if record.locked_until is not None and record.locked_until > now:
                 return _state(record)
             record.failures += 1
@@ -134,6 +152,21 @@ class LockoutStore:
             record.failures = 0
             return _state(record)
 
+    def _locked_record(self, session: Session, access_key: str) -> LockoutRecord:
+        """Return the key's row, inserted if missing and locked for this transaction.
+
+        FOR UPDATE serialises concurrent failures on PostgreSQL. On SQLite the write
+        transaction has locked the whole database already. A clear that deletes the row
+        between the insert and the lock leaves nothing to lock, so the row is inserted
+        again: the failure then counts from zero, after the clear.
+        """
+        for _ in range(2):
+            session.execute(self._insert_missing(access_key))
+            record = session.get(LockoutRecord, access_key, with_for_update=True)
+            if record is not None:
+                return record
+        raise RuntimeError(f"lockout row of key {access_key} was deleted twice while locking it")
+
     def _insert_missing(self, access_key: str) -> postgresql.Insert | sqlite.Insert:
         row = {"access_key": access_key, "failures": 0, "locked_until": None}
         if self._database.is_sqlite:
@@ -144,13 +177,16 @@ class LockoutStore:
 class _Entry:
     """The state of one key in this process. `locked_until` is monotonic time, 0 if unlocked."""
 
-    __slots__ = ("failures", "locked_until", "pending")
+    __slots__ = ("failures", "locked_until", "pending", "stale")
 
     def __init__(self, failures: int = 0, locked_until: float = 0.0) -> None:
         self.failures = failures
         self.locked_until = locked_until
         # Database writes queued for this key and not yet settled.
         self.pending = 0
+        # How many of the pending writes were queued before the key was cleared. Writes
+        # settle in order, so these are the next ones, and their results are ignored.
+        self.stale = 0
 
     def is_idle(self) -> bool:
         return not self.failures and not self.locked_until and not self.pending
@@ -188,6 +224,7 @@ class Lockout:
         self.threshold = threshold
         self.duration = duration
         self.enabled = threshold > 0
+        self.kind = LockoutKind.USER if users else LockoutKind.ACCESS_KEY
         self._users = users
         self._locked_error = locked_error
         self._clock = clock
@@ -286,7 +323,30 @@ class Lockout:
             if old.pending:
                 new.failures = old.failures
                 new.pending = old.pending
+                new.stale = old.stale
         self._entries = entries
+
+    def forget(self, access_key: str) -> None:
+        """Drop the key's count and lock, because an administrator cleared them.
+
+        `replace` never shortens a lock, so a clear has to reach memory this way. The
+        results of the key's writes still pending are ignored when they settle: a
+        write that committed before the clear would bring its lock back. A write that
+        committed after it bumped the lockout revision, so the next reload reads its
+        count and lock from the table.
+        """
+        entry = self._entries.get(access_key)
+        if entry is None:
+            return
+        entry.failures = 0
+        entry.locked_until = 0.0
+        entry.stale = entry.pending
+        self._forget_if_idle(access_key, entry)
+
+    def forget_all(self) -> None:
+        """Drop the counts and locks of every key, as `forget` does for one."""
+        for access_key in list(self._entries):
+            self.forget(access_key)
 
     async def flush(self) -> None:
         """Wait until every queued database write has been settled."""
@@ -368,6 +428,10 @@ class Lockout:
         """Apply the outcome of one write. A written `state` of None means the row was deleted."""
         entry = self._entries.setdefault(access_key, _Entry())
         entry.pending = max(0, entry.pending - 1)
+        if entry.stale:
+            entry.stale -= 1
+            self._forget_if_idle(access_key, entry)
+            return
         if state is not None:
             entry.locked_until = max(entry.locked_until, self._entry_of(state).locked_until)
         if written and not entry.pending:
