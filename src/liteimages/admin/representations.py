@@ -15,6 +15,12 @@ import orjson
 
 from liteimages.audit.models import AuditEvent
 from liteimages.catalog.models import Flavor, Image
+from liteimages.identity.lockout import (
+    USER_KEY_PREFIX,
+    LockoutKind,
+    LockoutState,
+    kind_of,
+)
 from liteimages.identity.models import AccessKey, Account, Grant, Project, User
 
 Representation = dict[str, Any]
@@ -127,6 +133,30 @@ def access_key(record: AccessKey) -> Representation:
 def grant(record: Grant) -> Representation:
     """Return a role grant."""
     return {"user_id": record.user_id, "project_id": record.project_id, "role": record.role}
+
+
+def lockout(state: LockoutState, user: User | None, now: datetime) -> Representation:
+    """Return a row of the lockouts table with the user it belongs to, if that still exists.
+
+    `locked` is whether the lock lasts beyond `now`. `locked_until` is the end of the
+    last lock, which may have passed. An access key's `user_id` is null once the key
+    has been deleted, a user's `user_name` and `account_id` once the user has.
+    """
+    kind = kind_of(state.access_key)
+    access_key: str | None = state.access_key
+    user_id = user.id if user is not None else None
+    if kind is LockoutKind.USER:
+        access_key, user_id = None, state.access_key.removeprefix(USER_KEY_PREFIX)
+    return {
+        "kind": kind.value,
+        "access_key": access_key,
+        "user_id": user_id,
+        "user_name": user.name if user is not None else None,
+        "account_id": user.account_id if user is not None else None,
+        "failures": state.failures,
+        "locked_until": timestamp(state.locked_until),
+        "locked": state.locked_until is not None and state.locked_until > now,
+    }
 
 
 def audit_event(record: AuditEvent) -> Representation:
