@@ -10,12 +10,8 @@ from starlette.responses import Response
 from liteimages.admin.audit_log import list_audit
 from liteimages.admin.images import parse_time
 from liteimages.audit.trail import AuditFilter
-from liteimages.errors import InvalidArgument
 from liteimages.web.admin.common import AdminCall, begin, json_response, read
 
-MAX_LIMIT = 1000
-DEFAULT_LIMIT = 100
-MAX_OFFSET = 2_147_483_647
 TEXT_FILTERS = ("actor", "resource_type", "resource_id", "action")
 
 
@@ -26,27 +22,20 @@ def _time(call: AdminCall, name: str) -> datetime | None:
     return parse_time({name: value}, name)
 
 
-def _whole_number(call: AdminCall, name: str, low: int, high: int, default: int) -> int:
-    value = call.query(name)
-    if value is None:
-        return default
-    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
-        raise InvalidArgument(name, f"must be a whole number from {low} to {high}, got {value!r}")
-    return int(value)
-
-
 def parse_audit_filter(call: AdminCall) -> AuditFilter:
     """Read the audit query parameters; unknown parameters are ignored."""
     texts = {name: call.query(name) for name in TEXT_FILTERS}
+    since, until = _time(call, "since"), _time(call, "until")
+    limit, offset = call.page()
     return AuditFilter(
-        since=_time(call, "since"),
-        until=_time(call, "until"),
+        since=since,
+        until=until,
         actor=texts["actor"],
         resource_type=texts["resource_type"],
         resource_id=texts["resource_id"],
         action=texts["action"],
-        limit=_whole_number(call, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT),
-        offset=_whole_number(call, "offset", 0, MAX_OFFSET, 0),
+        limit=limit,
+        offset=offset,
     )
 
 

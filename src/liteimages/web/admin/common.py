@@ -41,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 # PostgreSQL SQLSTATEs of a transaction that lost a race: serialization failure, deadlock.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# The `limit` and `offset` rules of the admin listings.
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+MAX_OFFSET = 2_147_483_647
 CONCURRENT_CHANGE = (
     "The request conflicts with a change made at the same time. Read the resource again and retry"
 )
@@ -99,6 +103,22 @@ class AdminCall:
         if "\x00" in values[0]:
             raise InvalidArgument(name, "must not contain NUL characters")
         return values[0]
+
+    def whole_number(self, name: str, low: int, high: int, default: int) -> int:
+        """Return the query parameter `name` as a whole number in [low, high], or `default`."""
+        value = self.query(name)
+        if value is None:
+            return default
+        if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+            raise InvalidArgument(
+                name, f"must be a whole number from {low} to {high}, got {value!r}"
+            )
+        return int(value)
+
+    def page(self) -> tuple[int, int]:
+        """Return the `limit` and `offset` query parameters of a listing."""
+        limit = self.whole_number("limit", 1, MAX_LIMIT, DEFAULT_LIMIT)
+        return limit, self.whole_number("offset", 0, MAX_OFFSET, 0)
 
 
 async def begin(request: Request) -> AdminCall:

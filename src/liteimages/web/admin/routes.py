@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount, Route
 
-from liteimages.web.admin import audit, flavors, identities, images
+from liteimages.web.admin import audit, flavors, identities, images, lockouts
 
 PREFIX = "/admin/v1"
 
@@ -23,6 +23,7 @@ def admin_routes() -> list[BaseRoute]:
                 *_flavor_routes(),
                 *_account_routes(),
                 *_user_routes(),
+                *_lockout_routes(),
                 Route("/audit-events", audit.list_audit_events, methods=["GET"]),
             ],
         )
@@ -87,4 +88,17 @@ def _user_routes() -> list[BaseRoute]:
         Route("/access-keys/{access_key}", identities.update_access_key, methods=["PATCH"]),
         Route("/access-keys/{access_key}", identities.delete_access_key, methods=["DELETE"]),
         Route("/users/{user_id}/tokens", identities.revoke_user_tokens, methods=["DELETE"]),
+    ]
+
+
+def _lockout_routes() -> list[BaseRoute]:
+    return [
+        Route("/lockouts", lockouts.list_lockouts, methods=["GET"]),
+        Route("/lockouts", lockouts.clear_lockouts, methods=["DELETE"]),
+        Route(
+            "/lockouts/access-keys/{access_key}",
+            lockouts.clear_access_key_lockout,
+            methods=["DELETE"],
+        ),
+        Route("/lockouts/users/{user_id}", lockouts.clear_user_lockout, methods=["DELETE"]),
     ]

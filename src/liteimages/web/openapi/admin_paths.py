@@ -6,8 +6,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from liteimages.catalog.query import MAX_FLAVOR_NAME
+from liteimages.identity.lockout import LockoutKind
 from liteimages.identity.service import ACCESS_KEY_PATTERN, ROLES
-from liteimages.web.admin import audit
+from liteimages.web.admin import common
 from liteimages.web.admin.routes import PREFIX
 from liteimages.web.openapi.catalog_paths import path_parameter, query_parameter
 from liteimages.web.openapi.responses import (
@@ -26,6 +27,7 @@ from liteimages.web.openapi.schemas import (
     PROJECT_ID,
     TIMESTAMP,
     Schema,
+    enum_of,
     ref,
     text,
 )
@@ -313,21 +315,7 @@ def _audit_paths() -> dict[str, Schema]:
         query_parameter("since", TIMESTAMP, "Inclusive start, with a time zone"),
         query_parameter("until", TIMESTAMP, "Exclusive end, with a time zone"),
         *texts,
-        query_parameter(
-            "limit",
-            {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": audit.MAX_LIMIT,
-                "default": audit.DEFAULT_LIMIT,
-            },
-            "Maximum number of events",
-        ),
-        query_parameter(
-            "offset",
-            {"type": "integer", "minimum": 0, "maximum": audit.MAX_OFFSET, "default": 0},
-            "Number of events to skip",
-        ),
+        *_page_parameters("events"),
     ]
     return {
         "/audit-events": {
@@ -343,6 +331,60 @@ def _audit_paths() -> dict[str, Schema]:
     }
 
 
+def _page_parameters(items: str) -> list[Schema]:
+    limit = {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": common.MAX_LIMIT,
+        "default": common.DEFAULT_LIMIT,
+    }
+    offset = {"type": "integer", "minimum": 0, "maximum": common.MAX_OFFSET, "default": 0}
+    return [
+        query_parameter("limit", limit, f"Maximum number of {items}"),
+        query_parameter("offset", offset, f"Number of {items} to skip"),
+    ]
+
+
+def _lockout_paths() -> dict[str, Schema]:
+    tag = "Admin: lockouts"
+    kind = query_parameter(
+        "kind", enum_of(LockoutKind), "Only lockouts of access keys, or only those of users"
+    )
+    account = query_parameter(
+        "account_id", {"type": "string", "minLength": 1}, "Only lockouts of this account"
+    )
+    locked = query_parameter(
+        "locked",
+        {"type": "string", "enum": ["true", "false"]},
+        "true: only locks that last now. false: only failure counts without a lock",
+    )
+    return {
+        "/lockouts": {
+            "get": _operation(
+                "ListLockouts", "List the lockouts that count failures or lock now", tag,
+                _ok("LockoutList"), (BAD_REQUEST,),
+                [kind, account, locked, *_page_parameters("lockouts")],
+            ),
+            "delete": _operation(
+                "ClearLockouts", "Clear every lockout, of one kind or account if given", tag,
+                _ok("ClearedLockouts"), (BAD_REQUEST, CONFLICT), [kind, account],
+            ),
+        },
+        "/lockouts/access-keys/{access_key}": {
+            "delete": _operation(
+                "ClearAccessKeyLockout", "Clear the signature lockout of an access key", tag,
+                _ok("ClearedLockouts"), (NOT_FOUND, CONFLICT), [ACCESS_KEY],
+            ),
+        },
+        "/lockouts/users/{user_id}": {
+            "delete": _operation(
+                "ClearUserLockout", "Clear the password lockout of a user", tag,
+                _ok("ClearedLockouts"), (NOT_FOUND, CONFLICT), [USER],
+            ),
+        },
+    }  # fmt: skip
+
+
 def admin_paths() -> dict[str, Schema]:
     """Return the path items of the admin API, with the /admin/v1 prefix."""
     relative = {
@@ -350,6 +392,7 @@ def admin_paths() -> dict[str, Schema]:
         **_flavor_paths(),
         **_account_paths(),
         **_user_paths(),
+        **_lockout_paths(),
         **_audit_paths(),
     }
     return {PREFIX + path: item for path, item in relative.items()}

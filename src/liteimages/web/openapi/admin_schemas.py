@@ -6,6 +6,7 @@ from liteimages.admin import flavors as flavor_admin
 from liteimages.admin import images as image_admin
 from liteimages.catalog.enums import Arch, ChargingMode, ImageStatus, ServerType, Visibility
 from liteimages.catalog.query import MAX_FLAVOR_NAME, MAX_IMAGE_NAME
+from liteimages.identity.lockout import LockoutKind
 from liteimages.identity.models import KEY_ACTIVE, KEY_INACTIVE
 from liteimages.identity.service import ACCESS_KEY_PATTERN, ROLES
 from liteimages.web.openapi.schemas import (
@@ -31,6 +32,7 @@ def admin_schemas() -> dict[str, Schema]:
         **_image_schemas(),
         **_flavor_schemas(),
         **_identity_schemas(),
+        **_lockout_schemas(),
         "AuditEvent": _audit_event(),
         "AuditEventList": closed_object({"audit_events": array_of(ref("AuditEvent"))}),
     }
@@ -170,6 +172,44 @@ def _identity_schemas() -> dict[str, Schema]:
         "AccessKeyCreate": closed_object({"description": nullable(text(255))}, required=[]),
         "AccessKeyUpdate": closed_object({"status": key_status}),
         "RevokedTokens": closed_object({"revoked": {"type": "integer", "minimum": 0}}),
+    }
+
+
+def _lockout_schemas() -> dict[str, Schema]:
+    lockout = closed_object(
+        {
+            "kind": enum_of(LockoutKind),
+            "access_key": nullable(
+                {"type": "string", "description": "The locked access key; null for a user"}
+            ),
+            "user_id": nullable(
+                {"type": "string", "description": "Null for an access key deleted since"}
+            ),
+            "user_name": nullable({"type": "string", "description": "Null once deleted"}),
+            "account_id": nullable({"type": "string", "description": "Null once deleted"}),
+            "failures": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Failures in a row since the last success, lock or clear",
+            },
+            "locked_until": nullable(
+                {**TIMESTAMP, "description": "End of the last lock, which may have passed"}
+            ),
+            "locked": {"type": "boolean", "description": "Whether the lock lasts now"},
+        }
+    )
+    return {
+        "Lockout": lockout,
+        "LockoutList": closed_object({"lockouts": array_of(ref("Lockout"))}),
+        "ClearedLockouts": closed_object(
+            {
+                "cleared": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Lockouts that counted failures or locked, now cleared",
+                }
+            }
+        ),
     }
 
 
