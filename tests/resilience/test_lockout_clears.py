@@ -276,4 +276,3 @@ async def test_pending_write_result_ignored_after_forget(database: Database) -> 
 def _fail_five_times(runtime: Runtime, key: str) -> None:
     for _ in range(5):
         runtime.lockout.record_failure(key)
-
