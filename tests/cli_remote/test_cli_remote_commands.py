@@ -48,7 +48,8 @@ ALL_COMMANDS = list(command_paths(cli))
 REMOTE_COMMANDS = [
     path
     for path in ALL_COMMANDS
-    if path[0] in {"images", "flavors", "accounts", "projects", "users", "keys", "tokens", "audit"}
+    if path[0]
+    in {"images", "flavors", "accounts", "projects", "users", "keys", "tokens", "lockouts", "audit"}
     and not isinstance(command_at(path), click.Group)
 ]
 

@@ -8,11 +8,10 @@ import click
 
 from liteimages.cli.backends import AuditQuery
 from liteimages.cli.output import output_option, show_list
-from liteimages.cli.params import IsoTime
+from liteimages.cli.params import IsoTime, page_options
 from liteimages.cli.target import Target, admin_options, open_backend
 
 AUDIT_COLUMNS = ("id", "at", "action", "resource_type", "resource_id", "actor.name", "actor.via")
-MAX_AUDIT_LIMIT = 1000
 
 
 @click.group()
@@ -27,14 +26,7 @@ def audit() -> None:
 @click.option("--resource-type", help="Only events on this kind of resource, such as image.")
 @click.option("--resource-id", help="Only events on the resource with this id.")
 @click.option("--action", help="Only events of this action, such as image.create.")
-@click.option(
-    "--limit",
-    type=click.IntRange(1, MAX_AUDIT_LIMIT),
-    default=100,
-    show_default=True,
-    help="Maximum number of events.",
-)
-@click.option("--offset", type=click.IntRange(0), default=0, help="Number of events to skip.")
+@page_options("events")
 @output_option
 @admin_options
 def list_audit(

@@ -38,6 +38,17 @@ class AuditQuery:
     offset: int = 0
 
 
+@dataclass(frozen=True)
+class LockoutQuery:
+    """Filters of a lockout listing: `kind` is access_key or user, `locked` True or False."""
+
+    kind: str | None = None
+    account_id: str | None = None
+    locked: bool | None = None
+    limit: int = 100
+    offset: int = 0
+
+
 class Backend(ABC):
     """The admin operations, which take ids rather than names (flavors have only names).
 
@@ -132,6 +143,15 @@ class Backend(ABC):
     def revoke_user_tokens(self, user_id: str) -> int: ...
     @abstractmethod
     def revoke_token(self, token: str) -> bool: ...
+
+    @abstractmethod
+    def list_lockouts(self, query: LockoutQuery) -> list[Record]: ...
+    @abstractmethod
+    def clear_access_key_lockout(self, access_key: str) -> int: ...
+    @abstractmethod
+    def clear_user_lockout(self, user_id: str) -> int: ...
+    @abstractmethod
+    def clear_lockouts(self, kind: str | None, account_id: str | None) -> int: ...
 
     @abstractmethod
     def list_audit(self, query: AuditQuery) -> list[Record]: ...

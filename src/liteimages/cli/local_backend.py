@@ -10,12 +10,14 @@ from liteimages.admin.audit_log import list_audit
 from liteimages.admin.flavors import FlavorAdmin
 from liteimages.admin.identities import IdentityAdmin
 from liteimages.admin.images import ImageAdmin
+from liteimages.admin.lockouts import LockoutAdmin, LockoutFilter
 from liteimages.audit.trail import Actor, AuditFilter
-from liteimages.cli.backends import AuditQuery, Backend, Record, Versioned
+from liteimages.cli.backends import AuditQuery, Backend, LockoutQuery, Record, Versioned
 from liteimages.cli.context import open_box
 from liteimages.config import Settings
 from liteimages.identity import service as identity
 from liteimages.identity.credentials import check_secret_box
+from liteimages.identity.lockout import LockoutKind
 
 
 def _versioned(record: Record) -> Versioned:
@@ -32,6 +34,7 @@ class LocalBackend(Backend):
         self.images = ImageAdmin(session, self.actor)
         self.flavors = FlavorAdmin(session, self.actor)
         self.identities = IdentityAdmin(session, self.actor)
+        self.lockouts = LockoutAdmin(session, self.actor)
 
     # Images
 
@@ -163,6 +166,22 @@ class LocalBackend(Backend):
 
     def revoke_token(self, token: str) -> bool:
         return self.identities.revoke_token(token)
+
+    # Lockouts
+
+    def list_lockouts(self, query: LockoutQuery) -> list[Record]:
+        kind = LockoutKind(query.kind) if query.kind is not None else None
+        where = LockoutFilter(kind, query.account_id, query.locked, query.limit, query.offset)
+        return list(self.lockouts.list(where))
+
+    def clear_access_key_lockout(self, access_key: str) -> int:
+        return self.lockouts.clear_access_key(access_key)
+
+    def clear_user_lockout(self, user_id: str) -> int:
+        return self.lockouts.clear_user(user_id)
+
+    def clear_lockouts(self, kind: str | None, account_id: str | None) -> int:
+        return self.lockouts.clear_all(LockoutKind(kind) if kind is not None else None, account_id)
 
     # Audit
 

@@ -22,6 +22,7 @@ COMMANDS = {
     "users": ("liteimages.cli.identities", "users"),
     "keys": ("liteimages.cli.identities", "keys"),
     "tokens": ("liteimages.cli.identities", "tokens"),
+    "lockouts": ("liteimages.cli.lockouts", "lockouts"),
     "images": ("liteimages.cli.images", "images"),
     "flavors": ("liteimages.cli.flavors", "flavors"),
     "audit": ("liteimages.cli.audit", "audit"),

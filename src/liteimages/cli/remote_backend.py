@@ -8,7 +8,14 @@ from urllib.parse import quote
 
 import httpx
 
-from liteimages.cli.backends import AuditQuery, Backend, Record, Versioned, find_by_name_or_id
+from liteimages.cli.backends import (
+    AuditQuery,
+    Backend,
+    LockoutQuery,
+    Record,
+    Versioned,
+    find_by_name_or_id,
+)
 from liteimages.client import ApiError, Client, Settings
 from liteimages.errors import NotFound
 
@@ -217,6 +224,30 @@ class RemoteBackend(Backend):
         if response.status_code >= 400:
             raise ApiError(response)
         return True
+
+    # Lockouts
+
+    def list_lockouts(self, query: LockoutQuery) -> list[Record]:
+        params = {"limit": str(query.limit), "offset": str(query.offset)}
+        if query.kind is not None:
+            params["kind"] = query.kind
+        if query.account_id is not None:
+            params["account_id"] = query.account_id
+        if query.locked is not None:
+            params["locked"] = "true" if query.locked else "false"
+        return list(self._get("lockouts", params)["lockouts"])
+
+    def clear_access_key_lockout(self, access_key: str) -> int:
+        path = _path("lockouts", "access-keys", access_key)
+        return int(self._call("DELETE", path).json()["cleared"])
+
+    def clear_user_lockout(self, user_id: str) -> int:
+        return int(self._call("DELETE", _path("lockouts", "users", user_id)).json()["cleared"])
+
+    def clear_lockouts(self, kind: str | None, account_id: str | None) -> int:
+        params = {"kind": kind, "account_id": account_id}
+        sent = {name: value for name, value in params.items() if value is not None}
+        return int(self._call("DELETE", "lockouts", params=sent or None).json()["cleared"])
 
     # Audit
 
