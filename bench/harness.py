@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -198,13 +198,25 @@ def own_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+# Latency histogram as wrk 4.1.0 reports it: (microseconds, samples) pairs, one per
+# distinct value, ascending. After a run, wrk corrects it for coordinated omission
+# (`stats_correct` in src/wrk.c): for each latency of at least twice the mean time
+# per request of a connection, it adds samples at that latency minus multiples of
+# that time. So it counts more samples than responses, and wrk's own percentiles
+# are taken from it.
+Histogram = tuple[tuple[int, int], ...]
+
+
 @dataclass(frozen=True)
 class WrkResult:
     """Measurements of one wrk run.
 
-    `server_cpu` is the server's CPU time over the run's wall time (1.0 is one
-    core fully busy). `other_cpu` is the same for every process on the machine
-    other than the server, wrk and this driver: the noise of the measurement.
+    `duration_s` is the load time that wrk reports, and `wall_s` the lifetime of
+    the wrk process, over which the CPU times are read. `server_cpu_s` is the
+    server's CPU time. `other_cpu_s` is the CPU time of every process on the
+    machine other than the server, wrk and this driver: the noise of the run.
+    wrk's start-up, its connections and its output take about 0.01-0.07 s of
+    `wall_s` outside `duration_s`, while the server waits.
     """
 
     requests: int
@@ -213,8 +225,10 @@ class WrkResult:
     p99_ms: float
     max_ms: float
     bytes_read: int
-    server_cpu: float
-    other_cpu: float
+    wall_s: float
+    server_cpu_s: float
+    other_cpu_s: float
+    latency_us: Histogram = field(repr=False)
 
     @property
     def rps(self) -> float:
@@ -222,9 +236,19 @@ class WrkResult:
         return self.requests / self.duration_s
 
     @property
-    def rps_per_cpu(self) -> float:
-        """Return requests per second of server CPU time, which other load barely changes."""
-        return self.rps / self.server_cpu if self.server_cpu > 0 else 0.0
+    def server_cpu(self) -> float:
+        """Return the server's CPU time over the load time (1.0 is one core fully busy)."""
+        return self.server_cpu_s / self.duration_s
+
+    @property
+    def other_cpu(self) -> float:
+        """Return the other processes' CPU time over the wall time, as a share of one core."""
+        return self.other_cpu_s / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        """Return server CPU microseconds per completed request, which other load barely changes."""
+        return 1e6 * self.server_cpu_s / self.requests
 
 
 def write_spec(path: Path, requests: list[tuple[str, Mapping[str, str]]]) -> Path:
@@ -273,10 +297,10 @@ def run_wrk(
     if finished.returncode != 0:
         message = (finished.stderr or finished.stdout).strip().splitlines()[:1]
         raise BenchError(f"wrk exited with {finished.returncode}: {message}")
-    return parse_wrk(finished.stdout, server / wall, max(others, 0.0) / wall)
+    return parse_wrk(finished.stdout, wall, server, max(others, 0.0))
 
 
-def parse_wrk(output: str, server_cpu: float, other_cpu: float) -> WrkResult:
+def parse_wrk(output: str, wall_s: float, server_cpu_s: float, other_cpu_s: float) -> WrkResult:
     """Read the BENCH line of replay.lua; raise if any request failed or none completed."""
     lines = [line for line in output.splitlines() if line.startswith("BENCH ")]
     if len(lines) != 1:
@@ -291,6 +315,16 @@ def parse_wrk(output: str, server_cpu: float, other_cpu: float) -> WrkResult:
         raise BenchError(f"wrk saw failed requests {errors} out of {data['requests']}")
     if data["requests"] == 0:
         raise BenchError("wrk completed no request")
+    histogram = tuple((int(value), int(count)) for value, count in data["latency_us"])
+    # wrk records one latency per response and then adds the samples of its
+    # coordinated-omission correction, so the histogram counts at least `requests`.
+    recorded = sum(count for _, count in histogram)
+    if recorded < data["requests"] or histogram[-1][0] != data["max_us"]:
+        raise BenchError(
+            f"wrk's latency histogram ({recorded} samples up to {histogram[-1][0]} us) does not"
+            f" match its {data['requests']} requests up to {data['max_us']} us;"
+            " replay.lua was written for wrk 4.1.0"
+        )
     return WrkResult(
         requests=data["requests"],
         duration_s=data["duration_us"] / 1e6,
@@ -298,8 +332,10 @@ def parse_wrk(output: str, server_cpu: float, other_cpu: float) -> WrkResult:
         p99_ms=data["p99_us"] / 1000,
         max_ms=data["max_us"] / 1000,
         bytes_read=data["bytes"],
-        server_cpu=server_cpu,
-        other_cpu=other_cpu,
+        wall_s=wall_s,
+        server_cpu_s=server_cpu_s,
+        other_cpu_s=other_cpu_s,
+        latency_us=histogram,
     )
 
 

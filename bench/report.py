@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from harness import Readiness, WrkResult
 from profiling import Profile
+from rounds import Measurement
 
 LIST_TOKEN_MIN_RATIO = 0.50
 LIST_AKSK_MIN_RATIO = 0.40
@@ -21,23 +22,33 @@ NOISE_LIMIT = 0.10
 
 @dataclass(frozen=True)
 class CaseResult:
-    """One request shape measured on liteimages and on the ceiling app."""
+    """One request shape measured on liteimages and on the ceiling app, in the same rounds."""
 
     name: str
     auth: str
     body_bytes: int
-    ceiling: WrkResult
-    liteimages: WrkResult
+    ceiling: Measurement
+    liteimages: Measurement
 
     @property
     def ratio(self) -> float:
-        """Return liteimages requests/s as a fraction of the ceiling's."""
+        """Return liteimages requests/s over all rounds as a fraction of the ceiling's."""
         return self.liteimages.rps / self.ceiling.rps
 
     @property
     def cpu_ratio(self) -> float:
-        """Return the same ratio per second of server CPU time."""
-        return self.liteimages.rps_per_cpu / self.ceiling.rps_per_cpu
+        """Return the same ratio per second of server CPU time, or 0 if a CPU time is 0."""
+        ceiling_us = self.ceiling.cpu_us_per_request
+        liteimages_us = self.liteimages.cpu_us_per_request
+        if ceiling_us == 0 or liteimages_us == 0:
+            return 0.0
+        return ceiling_us / liteimages_us
+
+    @property
+    def round_ratios(self) -> tuple[float, ...]:
+        """Return the ratio of each round, from the two servers' runs in that round."""
+        pairs = zip(self.ceiling.runs, self.liteimages.runs, strict=True)
+        return tuple(liteimages.rps / ceiling.rps for ceiling, liteimages in pairs)
 
 
 @dataclass(frozen=True)
@@ -95,11 +106,19 @@ def case_verdicts(result: CaseResult) -> list[str]:
     return verdicts
 
 
-def cpu_us(result: WrkResult) -> str:
+def cpu_us(result: WrkResult | Measurement) -> str:
     """Return the server CPU time per request in microseconds."""
-    if result.rps_per_cpu == 0:
+    if result.cpu_us_per_request == 0:
         return "-"
-    return f"{1e6 / result.rps_per_cpu:.0f}"
+    return f"{result.cpu_us_per_request:.0f}"
+
+
+def ratio_spread(result: CaseResult) -> str:
+    """Return the lowest and highest per-round ratio, or '-' for a single round."""
+    ratios = result.round_ratios
+    if len(ratios) < 2:
+        return "-"
+    return f"{100 * min(ratios):.0f}-{100 * max(ratios):.0f}%"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -113,7 +132,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def cases_table(results: Sequence[CaseResult]) -> str:
-    """Return the main table: liteimages against the ceiling for each case."""
+    """Return the main table: liteimages against the ceiling for each case, over all rounds."""
     rows = [
         [
             result.name,
@@ -124,10 +143,11 @@ def cases_table(results: Sequence[CaseResult]) -> str:
             f"{result.liteimages.rps:,.0f}",
             f"{result.liteimages.p50_ms:.2f} / {result.liteimages.p99_ms:.2f}",
             f"{result.ratio:.0%}",
+            ratio_spread(result),
             f"{cpu_us(result.ceiling)} / {cpu_us(result.liteimages)}",
             f"{result.cpu_ratio:.0%}",
             f"{result.ceiling.server_cpu:.0%} / {result.liteimages.server_cpu:.0%}",
-            f"{max(result.ceiling.other_cpu, result.liteimages.other_cpu):.0%}",
+            f"{max(result.ceiling.max_other_cpu, result.liteimages.max_other_cpu):.0%}",
             "; ".join(case_verdicts(result)),
         ]
         for result in results
@@ -141,6 +161,7 @@ def cases_table(results: Sequence[CaseResult]) -> str:
         "liteimages req/s",
         "liteimages p50 / p99 ms",
         "ratio",
+        "round ratios min-max",
         "server CPU us/request ceiling / liteimages",
         "ratio per CPU-s",
         "server CPU ceiling / liteimages",

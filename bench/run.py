@@ -27,6 +27,7 @@ import ceiling as ceiling_app
 import clients
 import inprocess
 import profiling
+import records
 import report
 import seeding
 from harness import (
@@ -51,6 +52,7 @@ from harness import (
     write_spec,
 )
 from report import CaseResult, InProcessResult, ScaleResult, StartupResult
+from rounds import RoundPlan, measure_alternating, round_lengths
 
 from liteimages.demo import DemoCredentials
 
@@ -71,8 +73,9 @@ SERVER_ADDED_HEADERS = frozenset({"date", "server"})
 class Options:
     """Durations and sizes of one benchmark run."""
 
-    duration_s: float
-    warmup_s: float
+    duration_s: int
+    warmup_s: int
+    rounds: int
     connections: int
     startup_runs: int
     scale_sizes: tuple[int, ...]
@@ -80,6 +83,13 @@ class Options:
     profile_s: float
     json_path: Path | None
     serve_args: tuple[str, ...]
+
+    @property
+    def round_plan(self) -> RoundPlan:
+        """Return the warm-up and the round lengths of every case that has a ceiling."""
+        return RoundPlan(
+            self.warmup_s, round_lengths(self.duration_s, self.rounds), self.connections
+        )
 
 
 @dataclass(frozen=True)
@@ -90,15 +100,45 @@ class Case:
     target: str
 
 
+ROUNDS_EPILOG = """\
+Each case with a ceiling splits its measured seconds into rounds that alternate
+the two servers in the order ceiling, liteimages, liteimages, ceiling, ceiling,
+and so on, so that both see the same drift of the machine's speed. Each server
+is warmed up once, before its first round. The tables report requests/s and CPU
+per request over all rounds, p50 and p99 of wrk's latency histograms of all
+rounds merged, and the lowest and highest per-round ratio. Targets are judged on
+the combined figures. See bench/README.md.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 s runs after a 1 s warm-up.")
-    parser.add_argument(
-        "--duration", type=int, help="Whole seconds measured per case (default 10)."
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog=ROUNDS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--warmup", type=int, help="Whole seconds of warm-up per case, 0 for none (default 2)."
+        "--quick",
+        action="store_true",
+        help="3 s measured per server and case, after a 1 s warm-up.",
+    )
+    parser.add_argument(
+        "--duration",
+        type=int,
+        help="Whole seconds measured per server and case, over all rounds (default 10).",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        help="Whole seconds of warm-up per server and case, 0 for none (default 2).",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="Alternating rounds per case; at most --duration, because wrk runs whole"
+        " seconds (default 3).",
     )
     parser.add_argument("--connections", type=int, default=32, help="wrk connections.")
     parser.add_argument("--startup-runs", type=int, default=3, help="Starts per startup case.")
@@ -132,6 +172,11 @@ def parse_options(argv: list[str]) -> Options:
     # wrk takes whole seconds only.
     if duration < 1 or warmup < 0:
         parser.error("--duration must be at least 1 and --warmup at least 0")
+    if not 1 <= arguments.rounds <= duration:
+        parser.error(
+            f"--rounds must be between 1 and the duration ({duration} s), because each"
+            f" round lasts whole seconds; got {arguments.rounds}"
+        )
     sizes = tuple(int(size) for size in arguments.scale.split(",") if size.strip())
     if any(size < DEMO_VISIBLE_IMAGES for size in sizes):
         parser.error(f"--scale sizes must be at least {DEMO_VISIBLE_IMAGES}, the demo catalog")
@@ -139,6 +184,7 @@ def parse_options(argv: list[str]) -> Options:
     return Options(
         duration_s=duration,
         warmup_s=warmup,
+        rounds=arguments.rounds,
         connections=arguments.connections,
         startup_runs=arguments.startup_runs,
         scale_sizes=tuple(sorted(sizes)),
@@ -214,7 +260,7 @@ class Bench:
         return clients.signed_headers(port, target, self.credentials)
 
     def measure(self, server: Server, spec: Path) -> WrkResult:
-        """Warm up, then measure one request list with wrk."""
+        """Warm up, then measure one request list with wrk in a single run."""
         options = self.options
         if options.warmup_s > 0:
             run_wrk(server.pid, server.port, spec, options.warmup_s, options.connections)
@@ -300,20 +346,20 @@ def run_main(bench: Bench) -> MainResults:
     responses = record_responses(bench, server.port, token, cases)
     ceiling = bench.start_ceiling(responses)
     results = measure_cases(bench, server, ceiling, token, cases, responses)
-    bench.processes.stop(ceiling)
 
     progress("in-process app timings")
     in_process = run_in_process(bench, data_dir, responses, server.port, token, cases)
     profiles = run_profiles(bench, server, token, cases[0]) if bench.options.profile else {}
     bench.processes.stop(server)
-    variants = run_variant(bench, data_dir, token, cases[0], results)
+    variants = run_variant(bench, data_dir, ceiling, token, cases[0], results)
+    bench.processes.stop(ceiling)
     return MainResults(results, in_process, profiles, variants)
 
 
 def measure_cases(
     bench: Bench, server: Server, ceiling: Server, token: str, cases: list[Case], responses: Path
 ) -> list[CaseResult]:
-    """Run wrk for every case and credential, first on the ceiling, then on liteimages."""
+    """Run wrk for every case and credential, in rounds that alternate ceiling and liteimages."""
     bodies = {entry["path"] + entry["query"]: entry for entry in json.loads(responses.read_text())}
     results = []
     for case in cases:
@@ -322,8 +368,9 @@ def measure_cases(
         for auth, headers in auth_variants(bench, server.port, token, case.target):
             spec = write_spec(bench.workdir / "spec.txt", [(case.target, headers)])
             progress(f"{case.name} [{auth}]")
-            ceiling_result = bench.measure(ceiling, spec)
-            liteimages_result = bench.measure(server, spec)
+            ceiling_result, liteimages_result = measure_alternating(
+                ceiling, server, spec, bench.options.round_plan
+            )
             results.append(
                 CaseResult(case.name, auth, body_bytes, ceiling_result, liteimages_result)
             )
@@ -331,21 +378,29 @@ def measure_cases(
 
 
 def run_variant(
-    bench: Bench, data_dir: Path, token: str, case: Case, results: list[CaseResult]
+    bench: Bench,
+    data_dir: Path,
+    ceiling: Server,
+    token: str,
+    case: Case,
+    results: list[CaseResult],
 ) -> list[CaseResult]:
     """Measure the unfiltered list on a server started with VARIANT_ARGS.
 
-    The ceiling numbers are those of the same request in `results`.
+    The ceiling is measured again, in rounds that alternate with the variant server,
+    so that the variant's ratio is as resistant to drift as the main ones.
     """
     server, _ = bench.start_liteimages(data_dir, "variant", VARIANT_ARGS)
-    ceilings = {(result.name, result.auth): result for result in results}
+    body_sizes = {(result.name, result.auth): result.body_bytes for result in results}
     variants = []
     for auth, headers in auth_variants(bench, server.port, token, case.target):
         spec = write_spec(bench.workdir / "spec.txt", [(case.target, headers)])
         progress(f"{case.name} [{auth}] with {' '.join(VARIANT_ARGS)}")
-        measured = bench.measure(server, spec)
-        main = ceilings[(case.name, auth)]
-        variants.append(CaseResult(case.name, auth, main.body_bytes, main.ceiling, measured))
+        ceiling_result, measured = measure_alternating(
+            ceiling, server, spec, bench.options.round_plan
+        )
+        body_bytes = body_sizes[(case.name, auth)]
+        variants.append(CaseResult(case.name, auth, body_bytes, ceiling_result, measured))
     bench.processes.stop(server)
     return variants
 
@@ -412,7 +467,7 @@ def profile_under_load(bench: Bench, server: Server, spec: Path, output: Path) -
             load.wait(timeout=load_s + 30)
         load_output.seek(0)
         # Raises if any response under the profiler was not a 200.
-        parse_wrk(load_output.read(), server_cpu=0.0, other_cpu=0.0)
+        parse_wrk(load_output.read(), wall_s=0.0, server_cpu_s=0.0, other_cpu_s=0.0)
     return profiling.analyse(output)
 
 
@@ -526,9 +581,11 @@ def print_report(
     background: float,
 ) -> None:
     """Print every table and, if asked, write the JSON record."""
+    lengths = ", ".join(str(seconds) for seconds in options.round_plan.lengths_s)
     settings = (
         f"{options.connections} connections, wrk --threads 1 on CPU {CLIENT_CPU}, server on CPU 0,"
-        f" {options.warmup_s:g} s warm-up + {options.duration_s:g} s per case,"
+        f" {options.warmup_s:g} s warm-up per server + {options.duration_s:g} s per case"
+        f" in {options.rounds} alternating rounds ({lengths} s),"
         f" serve options: {' '.join(options.serve_args) or 'defaults'}"
     )
     sections = [
@@ -538,7 +595,7 @@ def print_report(
         f"## Catalog calls, {VISIBLE_IMAGES} visible images ({settings})",
         report.cases_table(main.cases),
         f"## The unfiltered list on a server started with `{' '.join(VARIANT_ARGS)}`"
-        " (ceiling numbers from the table above)",
+        " (ceiling measured again, in rounds alternating with this server)",
         report.cases_table(main.variants),
         "## The same calls in-process: the ASGI app called directly, best of"
         f" {inprocess.REPEATS} x {inprocess.CALLS_PER_REPEAT:,} calls"
@@ -551,18 +608,26 @@ def print_report(
     ]
     for auth, profile in main.profiles.items():
         sections.append(report.profile_tables(f"Profile: list, no filter, {auth}", profile))
-    runs = [run for case in main.cases for run in (case.ceiling, case.liteimages)]
-    runs += [case.liteimages for case in main.variants]
+    runs = [
+        run
+        for case in main.cases + main.variants
+        for run in case.ceiling.runs + case.liteimages.runs
+    ]
     note = report.noise_note(runs + [result.wrk for result in scale])
     if note:
         sections.append(note)
     print("\n\n".join(sections))
     if options.json_path is not None:
         record = {
-            "cases": [asdict(case) | {"ratio": case.ratio} for case in main.cases],
+            "rounds": {
+                "count": options.rounds,
+                "lengths_s": list(options.round_plan.lengths_s),
+                "warmup_s": options.warmup_s,
+            },
+            "cases": [records.case_record(case) for case in main.cases],
             "in_process": [asdict(result) for result in main.in_process],
-            "variants": [asdict(case) | {"ratio": case.ratio} for case in main.variants],
-            "scale": [asdict(result) for result in scale],
+            "variants": [records.case_record(case) for case in main.variants],
+            "scale": [records.scale_record(result) for result in scale],
             "startup": asdict(startup),
             "background_cpu": background,
             "profiles": {auth: asdict(profile) for auth, profile in main.profiles.items()},
