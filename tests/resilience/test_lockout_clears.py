@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from liteimages.identity.lockout import (
     Lockout,
     LockoutKind,
     LockoutRecord,
+    LockoutState,
     LockoutStore,
     load_lockouts,
     user_key,
@@ -276,3 +279,28 @@ async def test_pending_write_result_ignored_after_forget(database: Database) -> 
 def _fail_five_times(runtime: Runtime, key: str) -> None:
     for _ in range(5):
         runtime.lockout.record_failure(key)
+
+
+def test_failure_racing_clear_counts_once(database: Database) -> None:
+    fail(database, "AK1", 4)
+    results: list[LockoutState] = []
+    errors: list[BaseException] = []
+
+    def one_failure() -> None:
+        try:
+            results.append(LockoutStore(database).add_failure("AK1", 5, 300.0))
+        except BaseException as error:
+            errors.append(error)
+
+    with database.write() as session:
+        clear_lockouts(session, ["AK1"])
+        # The failure starts while the clear has deleted the row but not committed: its
+        # insert waits for the commit on PostgreSQL, and its transaction on SQLite.
+        racer = threading.Thread(target=one_failure)
+        racer.start()
+        time.sleep(0.5)
+    racer.join(timeout=30)
+
+    assert errors == []
+    assert [state.failures for state in results] == [1]
+    assert stored_keys(database) == {"AK1"}

@@ -160,6 +160,8 @@ class LockoutStore:
         between the insert and the lock leaves nothing to lock, so the row is inserted
         again: the failure then counts from zero, after the clear.
         """
+        # NOTE: no test reaches the second attempt. It needs a clear to commit after this
+        # insert found the row and before the row lock, which tests cannot time.
         for _ in range(2):
             session.execute(self._insert_missing(access_key))
             record = session.get(LockoutRecord, access_key, with_for_update=True)
