@@ -162,7 +162,9 @@ class LockoutStore:
         """
         # NOTE: no test reaches the second attempt. It needs a clear to commit after this
         # insert found the row and before the row lock, which tests cannot time.
-        for _ in range(2):
+        for attempt in range(2):
+            if attempt:
+                logger.info("retrying: a clear deleted the lockout row of key %s", access_key)
             session.execute(self._insert_missing(access_key))
             record = session.get(LockoutRecord, access_key, with_for_update=True)
             if record is not None:
