@@ -137,8 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--rounds",
         type=int,
         default=3,
-        help="Alternating rounds per case; at most --duration, because wrk runs whole"
-        " seconds (default 3).",
+        help="Rounds per case that alternate the ceiling and liteimages, from 1 to --duration"
+        " because wrk runs whole seconds (default 3).",
     )
     parser.add_argument("--connections", type=int, default=32, help="wrk connections.")
     parser.add_argument("--startup-runs", type=int, default=3, help="Starts per startup case.")
@@ -584,7 +584,7 @@ def print_report(
     lengths = ", ".join(str(seconds) for seconds in options.round_plan.lengths_s)
     settings = (
         f"{options.connections} connections, wrk --threads 1 on CPU {CLIENT_CPU}, server on CPU 0,"
-        f" {options.warmup_s:g} s warm-up per server + {options.duration_s:g} s per case"
+        f" {options.warmup_s:g} s warm-up + {options.duration_s:g} s per server and case"
         f" in {options.rounds} alternating rounds ({lengths} s),"
         f" serve options: {' '.join(options.serve_args) or 'defaults'}"
     )
