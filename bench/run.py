@@ -582,10 +582,11 @@ def print_report(
 ) -> None:
     """Print every table and, if asked, write the JSON record."""
     lengths = ", ".join(str(seconds) for seconds in options.round_plan.lengths_s)
+    rounds = f"{options.rounds} alternating rounds" if options.rounds > 1 else "1 round"
     settings = (
         f"{options.connections} connections, wrk --threads 1 on CPU {CLIENT_CPU}, server on CPU 0,"
         f" {options.warmup_s:g} s warm-up + {options.duration_s:g} s per server and case"
-        f" in {options.rounds} alternating rounds ({lengths} s),"
+        f" in {rounds} ({lengths} s),"
         f" serve options: {' '.join(options.serve_args) or 'defaults'}"
     )
     sections = [
