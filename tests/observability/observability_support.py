@@ -48,6 +48,7 @@ def start_seeded_server(
     *,
     workers: int = 1,
     extra_env: dict[str, str] | None = None,
+    extra_args: tuple[str, ...] = (),
 ) -> LiveServer:
     """Seed the demo account and catalog, then start a server that prints no credentials."""
     project_id = secrets.token_hex(16)
@@ -60,7 +61,13 @@ def start_seeded_server(
     # The access log is off by default, so these servers turn it on unless extra_env sets it.
     env = {"LITEIMAGES_ACCESS_LOG": "1", **(extra_env or {})}
     return start_server(
-        database_url, data_dir, project_id, workers=workers, demo=False, extra_env=env
+        database_url,
+        data_dir,
+        project_id,
+        workers=workers,
+        demo=False,
+        extra_env=env,
+        extra_args=extra_args,
     )
 
 

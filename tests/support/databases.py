@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 from sqlalchemy.engine import make_url
 
 POSTGRES_URL_VARIABLE = "LITEIMAGES_TEST_POSTGRES_URL"
@@ -23,6 +24,22 @@ def postgres_admin_url() -> str | None:
 def postgres_required() -> bool:
     """Return whether a missing PostgreSQL must fail the run instead of skipping."""
     return os.environ.get(REQUIRE_POSTGRES_VARIABLE, "") not in ("", "0")
+
+
+def postgres_admin_url_or_skip() -> str:
+    """Return the PostgreSQL admin URL, or skip the test (fail it when PostgreSQL is required)."""
+    url = postgres_admin_url()
+    if url is None:
+        message = f"{POSTGRES_URL_VARIABLE} is not set"
+        if postgres_required():
+            pytest.fail(f"PostgreSQL is required but {message}")
+        pytest.skip(message)
+    return url
+
+
+def plain_url(url: str) -> str:
+    """Return a SQLAlchemy PostgreSQL URL in the form psycopg accepts."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def sqlite_url(folder: Path) -> str:

@@ -89,8 +89,12 @@ def start_server(
     workers: int = 1,
     demo: bool = True,
     extra_env: dict[str, str] | None = None,
+    extra_args: tuple[str, ...] = (),
 ) -> LiveServer:
-    """Start `liteimages serve` and return once /health/live returns 200."""
+    """Start `liteimages serve` and return once /health/live returns 200.
+
+    `extra_args` go on the command line after the options that this function sets.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = server_env(project_id, extra_env)
@@ -101,6 +105,7 @@ def start_server(
     ]  # fmt: skip
     if demo:
         command.append("--demo")
+    command += extra_args
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(process, port, database_url, data_dir, project_id, log_path, env)
