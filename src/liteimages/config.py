@@ -152,6 +152,9 @@ class Settings:
     rate_limit_login: float = 0.0
     rate_limit_login_burst: int = 0
     max_staleness: float = DEFAULT_MAX_STALENESS
+    # GET /health/ready responds with 503 as soon as its database check fails or times
+    # out, instead of only once the catalog view is older than max_staleness.
+    ready_requires_database: bool = False
     # Consecutive failures that lock an access key (wrong signatures) or a user (wrong
     # passwords), 0 to disable that lockout, and the seconds a lock lasts.
     lockout_key_threshold: int = DEFAULT_LOCKOUT_THRESHOLD
@@ -186,6 +189,8 @@ class Settings:
             values["demo"] = True
         if env.get("LITEIMAGES_TRUST_FORWARDED_HOST", "") not in ("", "0", "false"):
             values["trust_forwarded_host"] = True
+        if env.get("LITEIMAGES_READY_REQUIRES_DATABASE", "") not in ("", "0", "false"):
+            values["ready_requires_database"] = True
         if "LITEIMAGES_POLL_INTERVAL" in env:
             values["poll_interval"] = _number(env, "LITEIMAGES_POLL_INTERVAL", float)
         values.update(_limits_from_env(env))
@@ -210,6 +215,7 @@ class Settings:
             "LITEIMAGES_RATE_LIMIT_LOGIN": repr(self.rate_limit_login),
             "LITEIMAGES_RATE_LIMIT_LOGIN_BURST": str(self.rate_limit_login_burst),
             "LITEIMAGES_MAX_STALENESS": repr(self.max_staleness),
+            "LITEIMAGES_READY_REQUIRES_DATABASE": "1" if self.ready_requires_database else "",
             "LITEIMAGES_LOCKOUT_KEY_THRESHOLD": str(self.lockout_key_threshold),
             "LITEIMAGES_LOCKOUT_KEY_DURATION": repr(self.lockout_key_duration),
             "LITEIMAGES_LOCKOUT_USER_THRESHOLD": str(self.lockout_user_threshold),

@@ -36,6 +36,7 @@ def test_every_variable_read(tmp_path: Path) -> None:
         "LITEIMAGES_DEMO": "1",
         "LITEIMAGES_POLL_INTERVAL": "0.25",
         "LITEIMAGES_TRUST_FORWARDED_HOST": "true",
+        "LITEIMAGES_READY_REQUIRES_DATABASE": "1",
     }
 
     assert Settings.from_env(env) == Settings(
@@ -49,6 +50,7 @@ def test_every_variable_read(tmp_path: Path) -> None:
         demo=True,
         poll_interval=0.25,
         trust_forwarded_host=True,
+        ready_requires_database=True,
     )
 
 
@@ -57,6 +59,13 @@ def test_every_variable_read(tmp_path: Path) -> None:
 )
 def test_demo_flag_values(value: str, demo: bool) -> None:
     assert Settings.from_env({"LITEIMAGES_DEMO": value}).demo is demo
+
+
+@pytest.mark.parametrize("value", ["", "0", "false"])
+def test_ready_requires_database_off(value: str) -> None:
+    settings = Settings.from_env({"LITEIMAGES_READY_REQUIRES_DATABASE": value})
+
+    assert settings.ready_requires_database is False
 
 
 def test_empty_database_url_means_default() -> None:
@@ -73,6 +82,7 @@ def test_worker_env_round_trip(tmp_path: Path) -> None:
         demo=True,
         poll_interval=1.5,
         trust_forwarded_host=True,
+        ready_requires_database=True,
     )
 
     rebuilt = Settings.from_env(settings.to_env())

@@ -160,7 +160,7 @@ def lockout_options(function: F) -> F:
 
 
 def observability_options(function: F) -> F:
-    """Add the log and metrics options of `serve`."""
+    """Add the log, metrics and readiness options of `serve`."""
     options = [
         click.option(
             "--log-format",
@@ -186,6 +186,15 @@ def observability_options(function: F) -> F:
             default=True,
             show_default=True,
             help="Serve Prometheus metrics at GET /metrics, without authentication.",
+        ),
+        click.option(
+            "--ready-requires-database/--no-ready-requires-database",
+            envvar="LITEIMAGES_READY_REQUIRES_DATABASE",
+            default=False,
+            show_default=True,
+            help="Make GET /health/ready respond with 503 as soon as its database check "
+            "fails or takes over 2 s. Without it, readiness follows the catalog calls, which "
+            "are served from memory for --max-staleness seconds while the database is down.",
         ),
     ]
     for option in reversed(options):
@@ -262,6 +271,7 @@ def serve(
     log_format: str,
     access_log: bool,
     metrics: bool,
+    ready_requires_database: bool,
 ) -> None:
     """Run the HTTP server."""
     settings = settings_from(
@@ -279,6 +289,7 @@ def serve(
         rate_limit_login=rate_limit_login,
         rate_limit_login_burst=rate_limit_login_burst,
         max_staleness=max_staleness,
+        ready_requires_database=ready_requires_database,
         lockout_key_threshold=lockout_key_threshold,
         lockout_key_duration=lockout_key_duration,
         lockout_user_threshold=lockout_user_threshold,

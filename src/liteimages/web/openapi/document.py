@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from liteimages import __version__
+from liteimages.web.health import DatabaseState
 from liteimages.web.openapi.admin_paths import admin_paths
 from liteimages.web.openapi.admin_schemas import admin_schemas
 from liteimages.web.openapi.catalog_paths import CATALOG_TAG, catalog_paths
@@ -108,6 +109,20 @@ def _service_paths() -> dict[str, Schema]:
         {
             "status": {"type": "string", "enum": ["ready"]},
             "catalog_revision": {"type": "integer", "minimum": 0},
+            "catalog_age_seconds": {
+                "type": "number",
+                "minimum": 0,
+                "description": "Seconds since the last successful refresh of the catalog view",
+            },
+            "max_staleness_seconds": {
+                "type": "number",
+                "description": "Age at which the view stops being served and this check fails",
+            },
+            "database": {
+                "type": "string",
+                "enum": [state.value for state in DatabaseState],
+                "description": "Result of this check's read from the database",
+            },
         }
     )
     asset = {
@@ -138,7 +153,7 @@ def _service_paths() -> dict[str, Schema]:
         ),
         "/health/ready": _service_get(
             "CheckReadiness",
-            "Answer 200 when the catalog view is loaded and the database answers within 2 s",
+            "Answer 200 while the catalog view is loaded and no older than the max staleness",
             {"200": json_response("Ready", ready), **error_responses(UNAVAILABLE)},
         ),
         "/metrics": _service_get(
