@@ -90,8 +90,9 @@ class LockoutAdmin:
     def clear_all(self, kind: LockoutKind | None = None, account_id: str | None = None) -> int:
         """Clear every lockout the actor administers, optionally of one kind or one account.
 
-        Return how many current lockouts were cleared. Without an account, a system
-        administrator's clear also reaches the counts that workers keep only in memory.
+        Return how many current lockouts were cleared. Without an account, a clear by
+        the operator or a system administrator also reaches the counts that workers keep
+        only in memory.
         """
         scope = self._account_scope(account_id, "ClearLockouts")
         if scope is None:
