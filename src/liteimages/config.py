@@ -98,6 +98,30 @@ def parse_lockout_duration(text: str, name: str) -> float:
     return value
 
 
+# The spellings that click's BOOL type accepts, so a variable means the same whether
+# `liteimages serve` or Settings.from_env reads it. An empty value is off.
+_TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "on"})
+_FALSE_WORDS = frozenset({"", "0", "false", "f", "no", "n", "off"})
+
+
+_FLAGS = {
+    "LITEIMAGES_DEMO": "demo",
+    "LITEIMAGES_TRUST_FORWARDED_HOST": "trust_forwarded_host",
+    "LITEIMAGES_READY_REQUIRES_DATABASE": "ready_requires_database",
+}
+"""Boolean settings by the variable that turns them on."""
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "")
+    word = raw.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise SettingsError(f"{name} must be 1, true, yes or on, or 0, false, no or off, got {raw!r}")
+
+
 def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float]) -> int | float:
     raw = env[name]
     try:
@@ -185,12 +209,9 @@ class Settings:
             values["secret_key_file"] = Path(env["LITEIMAGES_SECRET_KEY_FILE"])
         if "LITEIMAGES_WORKERS" in env:
             values["workers"] = _number(env, "LITEIMAGES_WORKERS", int)
-        if env.get("LITEIMAGES_DEMO", "") not in ("", "0", "false"):
-            values["demo"] = True
-        if env.get("LITEIMAGES_TRUST_FORWARDED_HOST", "") not in ("", "0", "false"):
-            values["trust_forwarded_host"] = True
-        if env.get("LITEIMAGES_READY_REQUIRES_DATABASE", "") not in ("", "0", "false"):
-            values["ready_requires_database"] = True
+        for name, setting in _FLAGS.items():
+            if _flag(env, name):
+                values[setting] = True
         if "LITEIMAGES_POLL_INTERVAL" in env:
             values["poll_interval"] = _number(env, "LITEIMAGES_POLL_INTERVAL", float)
         values.update(_limits_from_env(env))

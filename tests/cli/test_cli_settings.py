@@ -11,7 +11,7 @@ import pytest
 from click.testing import Result
 from cryptography.fernet import Fernet
 
-from liteimages.config import DEFAULT_DATA_DIR, Settings
+from liteimages.config import DEFAULT_DATA_DIR, Settings, SettingsError
 
 KEY = Fernet.generate_key().decode("ascii")
 
@@ -55,10 +55,42 @@ def test_every_variable_read(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "demo"), [("", False), ("0", False), ("false", False), ("yes", True)]
+    ("value", "demo"),
+    [
+        ("", False),
+        ("0", False),
+        ("false", False),
+        ("no", False),
+        ("OFF", False),
+        (" n ", False),
+        ("yes", True),
+        ("1", True),
+        ("On", True),
+        ("TRUE", True),
+    ],
 )
 def test_demo_flag_values(value: str, demo: bool) -> None:
     assert Settings.from_env({"LITEIMAGES_DEMO": value}).demo is demo
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["LITEIMAGES_DEMO", "LITEIMAGES_TRUST_FORWARDED_HOST", "LITEIMAGES_READY_REQUIRES_DATABASE"],
+)
+@pytest.mark.parametrize("value", ["no", "off"])
+def test_flag_off_words(name: str, value: str) -> None:
+    settings = Settings.from_env({name: value})
+
+    assert settings == Settings.from_env({})
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "enabled"])
+def test_flag_invalid_value(value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"LITEIMAGES_TRUST_FORWARDED_HOST": value})
+
+    assert "LITEIMAGES_TRUST_FORWARDED_HOST must be 1, true, yes or on" in str(caught.value)
+    assert repr(value) in str(caught.value)
 
 
 @pytest.mark.parametrize("value", ["", "0", "false"])
