@@ -86,14 +86,19 @@ def at_least(value: float, target: float) -> str:
     """Return PASS, or how far `value` falls short of the minimum `target`."""
     if value >= target:
         return "PASS"
-    return f"MISS (misses by {100 * (target - value) / target:.0f}%)"
+    return f"MISS (misses by {_percent(value - target, target)})"
 
 
 def below(value: float, target: float) -> str:
     """Return PASS, or by how much `value` exceeds the maximum `target`."""
     if value < target:
         return "PASS"
-    return f"MISS (misses by {100 * (value - target) / target:.0f}%)"
+    return f"MISS (misses by {_percent(value - target, target)})"
+
+
+def _percent(difference: float, target: float) -> str:
+    # Two significant digits, so that a miss of 0.01% does not print as 0%.
+    return f"{100 * abs(difference) / target:.2g}%"
 
 
 def case_verdicts(result: CaseResult) -> list[str]:
