@@ -159,6 +159,17 @@ def test_mismatch_reports_text_forms() -> None:
     assert result.string_to_sign.startswith(f"SDK-HMAC-SHA256\n{SDK_DATE}\n")
 
 
+def test_mismatch_text_escapes_invalid_utf8() -> None:
+    headers = {b"host": b"h", b"x-raw": b"caf\xe9", b"x-sdk-date": SDK_DATE.encode()}
+    authorization = parse_authorization(format_authorization(ACCESS_KEY, ("x-raw",), "0" * 64))
+
+    result = verify_received(ReceivedRequest("GET", PATH, "", headers), authorization, SECRET_KEY)
+
+    assert not result.valid
+    assert "x-raw:caf\\xe9\n" in result.canonical_request
+    assert result.canonical_request.encode("utf-8")
+
+
 def test_header_as_text() -> None:
     received = ReceivedRequest("GET", PATH, "", {b"x-name": "名称".encode(), b"x-bad": b"\xff"})
 

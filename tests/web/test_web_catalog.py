@@ -296,6 +296,20 @@ async def test_wrong_signature_shows_canonical_request(
     assert body["string_to_sign"].startswith("SDK-HMAC-SHA256\n")
 
 
+async def test_wrong_signature_non_utf8_header(http: httpx.AsyncClient, seeded: Any) -> None:
+    # "caf\udce9" is the text form of the bytes b"caf\xe9", which are not UTF-8.
+    signed = seeded.signed(
+        "GET", seeded.images_path, headers={"x-custom": "caf\udce9"}, secret_key="w" * 40
+    )
+    headers = {name: value.encode("utf-8", "surrogateescape") for name, value in signed.items()}
+
+    response = await http.get(seeded.images_path, headers=headers)
+
+    assert response.status_code == 401
+    assert response.headers["x-request-id"]
+    assert "\nx-custom:caf\\xe9\n" in response.json()["canonical_request"]
+
+
 async def test_missing_signed_header_401(http: httpx.AsyncClient, seeded: Any) -> None:
     headers = seeded.signed("GET", seeded.images_path, headers={"x-extra": "1"})
     del headers["x-extra"]

@@ -199,3 +199,14 @@ def test_render_signature_mismatch() -> None:
     assert headers == []
     assert json.loads(body)["canonical_request"] == "GET\n/"
     assert json.loads(body)["string_to_sign"] == "SDK"
+
+
+def test_error_body_escapes_surrogates() -> None:
+    body = error_body("APIGW.0301", "header caf\udce9", "rid", canonical_request="x:\udcff")
+
+    assert json.loads(body) == {
+        "error_code": "APIGW.0301",
+        "error_msg": "header caf\\udce9",
+        "request_id": "rid",
+        "canonical_request": "x:\\udcff",
+    }

@@ -80,13 +80,17 @@ class Verification:
 
     @property
     def canonical_request(self) -> str:
-        """The canonical request as text, for error messages and debugging."""
-        return self.encoded_canonical_request.decode("utf-8", "surrogateescape")
+        """The canonical request as text, with bytes that are not UTF-8 shown as ``\\xNN``.
+
+        The text is for error messages and debugging, and it encodes as UTF-8 (a JSON
+        encoder rejects the lone surrogates of a ``surrogateescape`` decoding).
+        """
+        return self.encoded_canonical_request.decode("utf-8", "backslashreplace")
 
     @property
     def string_to_sign(self) -> str:
         """The string to sign as text, for error messages and debugging."""
-        return self.encoded_string_to_sign.decode("utf-8", "surrogateescape")
+        return self.encoded_string_to_sign.decode("utf-8", "backslashreplace")
 
 
 def _uri_forms(raw_path: str) -> list[str]:

@@ -61,7 +61,16 @@ def error_body(error_code: str, message: str, request_id: str, **extra: str) -> 
     if is_gateway_code(error_code):
         body["request_id"] = request_id
     body.update(extra)
-    return orjson.dumps(body)
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        # A message that quotes request bytes may hold lone surrogates, which UTF-8 JSON
+        # cannot carry, so they are written as \udcNN escapes.
+        return orjson.dumps({name: _escape_surrogates(value) for name, value in body.items()})
+
+
+def _escape_surrogates(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def render_error(
