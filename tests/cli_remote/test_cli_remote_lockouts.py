@@ -234,6 +234,8 @@ def test_cli_clear_all_of_account(
         (("--access-key", "AK123456", "--kind", "user"), "--kind goes with --all"),
         (("--user", "carol"), "--user needs --account"),
         (("--access-key", "AK123456", "--account", "acme"), "--account goes with --user or --all"),
+        (("--access-key", ""), "--access-key and --user need a non-empty value"),
+        (("--user", "", "--account", "acme"), "--access-key and --user need a non-empty value"),
     ],
 )
 def test_cli_clear_usage_errors(local: Run, args: tuple[str, ...], message: str) -> None:

@@ -89,6 +89,8 @@ def clear_lockouts(
         raise click.UsageError("--user needs --account")
     if access_key is not None and account is not None:
         raise click.UsageError("--account goes with --user or --all, not with --access-key")
+    if access_key == "" or user_name == "":
+        raise click.UsageError("--access-key and --user need a non-empty value")
     with open_backend(target) as backend:
         if access_key is not None:
             cleared = backend.clear_access_key_lockout(access_key)
