@@ -58,7 +58,10 @@ def spread_requests(server: LiveServer) -> int:
         for _ in range(MAX_BATCHES):
             request_ids = list(pool.map(lambda _: list_images(server, token), range(BATCH)))
             calls += BATCH
-            wait_for_access_record(server, request_ids[-1])
+            # A worker writes a batch's access lines after its metrics, so once every
+            # request has its line, both workers have counted all of them.
+            for request_id in request_ids:
+                wait_for_access_record(server, request_id)
             if len(answering_pids(server)) == 2:
                 break
     return calls
