@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 from cli_remote_support import Run, parsed_json, run_cli
 
-from support.server import DEMO_AK, DEMO_DOMAIN, DEMO_PASSWORD, DEMO_SK, DEMO_USER, LiveServer
+from support.server import DEMO_AK, DEMO_SK, LiveServer, demo_token
 
 DOCUMENTED_IMAGE_ID = "d7811cdb-b0c6-44fe-9931-1f3b2b6ef477"
 DOCUMENTED_IMAGE_NAME = "ModelArts_Lite Server-Euler2.8_aarch64_CPU-20220913175531"
@@ -207,24 +206,3 @@ def test_secret_key_never_printed(remote: Run) -> None:
         remote("images", "show", "00000000-0000-4000-8000-000000000000"),
     ]
     assert all(DEMO_SK not in result.output for result in results)
-
-
-def demo_token(server: LiveServer) -> str:
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": DEMO_USER,
-                        "password": DEMO_PASSWORD,
-                        "domain": {"name": DEMO_DOMAIN},
-                    }
-                },
-            },
-            "scope": {"project": {"id": server.project_id}},
-        }
-    }
-    response = httpx.post(f"{server.endpoint}/v3/auth/tokens", json=body, timeout=10)
-    assert response.status_code == 201, response.text
-    return response.headers["X-Subject-Token"]

@@ -32,11 +32,9 @@ from liteimages.catalog.service import ImageSpec, add_image
 from liteimages.db.engine import Database
 from support.server import (
     DEMO_AK,
-    DEMO_DOMAIN,
-    DEMO_PASSWORD,
     DEMO_SK,
-    DEMO_USER,
     LiveServer,
+    demo_login,
     start_server,
 )
 
@@ -141,24 +139,6 @@ def _error_code(response: httpx.Response) -> str | None:
         return "not JSON: " + response.text[:100]
 
 
-def login(project_id: str) -> dict[str, object]:
-    return {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": DEMO_USER,
-                        "password": DEMO_PASSWORD,
-                        "domain": {"name": DEMO_DOMAIN},
-                    }
-                },
-            },
-            "scope": {"project": {"id": project_id}},
-        }
-    }
-
-
 @dataclass
 class Run:
     """The server, its database and the results of one outage under load."""
@@ -193,7 +173,7 @@ def _run_outage(server: LiveServer, cluster: PrivatePostgres) -> Run:
     prefix = f"outage-{secrets.token_hex(3)}"
     with signed_client(server, demo) as client:
         flavor = client.get(flavors_path(server.project_id)).json()["data"][0]["flavor"]
-    token = httpx.post(f"{server.endpoint}/v3/auth/tokens", json=login(server.project_id))
+    token = httpx.post(f"{server.endpoint}/v3/auth/tokens", json=demo_login(server.project_id))
     assert token.status_code == 201, token.text
     load = Load()
     _add_clients(load, server, demo, token.headers["X-Subject-Token"], prefix, flavor)
@@ -237,7 +217,7 @@ def _add_clients(
         return writer.post("/admin/v1/images", json=document), name
 
     def issue_token(_: int) -> tuple[httpx.Response, str | None]:
-        response = plain.post("/v3/auth/tokens", json=login(server.project_id))
+        response = plain.post("/v3/auth/tokens", json=demo_login(server.project_id))
         return response, response.headers.get("X-Subject-Token")
 
     load.add("read", read)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support.server import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_USER, HOST, LiveServer, start_server
+from support.server import HOST, LiveServer, demo_login, start_server
 
 # Half of the body goes before SIGTERM and the rest this long after it.
 SLOW_UPLOAD_PAUSE_S = 1.0
@@ -22,28 +22,9 @@ EXIT_TIMEOUT_S = 15.0
 SIGTERM_EXIT = -signal.SIGTERM
 
 
-def login_body(project_id: str) -> bytes:
-    login = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": DEMO_USER,
-                        "password": DEMO_PASSWORD,
-                        "domain": {"name": DEMO_DOMAIN},
-                    }
-                },
-            },
-            "scope": {"project": {"id": project_id}},
-        }
-    }
-    return json.dumps(login).encode()
-
-
 def start_slow_token_request(server: LiveServer) -> tuple[socket.socket, bytes]:
     """Send the headers and half the body of a token request, and return the socket and the rest."""
-    body = login_body(server.project_id)
+    body = json.dumps(demo_login(server.project_id)).encode()
     head = (
         f"POST /v3/auth/tokens HTTP/1.1\r\nHost: {HOST}:{server.port}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
