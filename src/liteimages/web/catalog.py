@@ -187,8 +187,8 @@ class CatalogEndpoint:
         headers: dict[bytes, bytes],
         body: bytes,
     ) -> ReceivedRequest:
+        # raw_header_map built `headers` for this request, so it may be changed in place.
         if self.runtime.settings.trust_forwarded_host:
-            headers = dict(headers)
             use_forwarded_host(headers)
         return ReceivedRequest(method, raw_path.decode("latin-1"), raw_query, headers, body)
 
