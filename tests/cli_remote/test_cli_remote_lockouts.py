@@ -256,7 +256,7 @@ def test_cli_clear_unknown_key_fails(backend: str, remote: Run, local: Run) -> N
     assert "Traceback" not in result.output
 
 
-def test_cli_non_admin_refused(remote: Run, live_server: LiveServer) -> None:
+def test_cli_non_admin_rejected(remote: Run, live_server: LiveServer) -> None:
     member = create_member(remote)
     wait_until_usable(live_server, member)
 

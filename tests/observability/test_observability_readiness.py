@@ -1,7 +1,7 @@
 """GET /health/ready of a live server through a database outage, with a 3 s max staleness.
 
 During the outage the server keeps serving catalog reads from memory, and readiness
-must say the same: 200 with the database reported unavailable, then 503 once the view
+must match: 200 with the database reported unavailable, then 503 once the view
 is older than the max staleness, at the moment catalog reads start failing. Each
 outage affects only a database that the test created:
 

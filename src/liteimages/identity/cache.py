@@ -27,7 +27,7 @@ class _Unknown(enum.Enum):
 
 
 UNKNOWN: Literal[_Unknown.UNKNOWN] = _Unknown.UNKNOWN
-"""What `CredentialCache.known_key` returns for an access key that is not cached."""
+"""The marker that `CredentialCache.known_key` returns for an access key not in the cache."""
 
 
 class CredentialCache:
